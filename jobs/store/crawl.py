@@ -1,0 +1,225 @@
+"""Sources, posts, papers, mentions and crawl runs."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlite_utils
+
+from crawler.models import FoundPaper, Post
+
+from . import dumps, loads, transaction, utcnow
+
+
+def content_hash(html: str) -> str:
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+def sync_sources(db: sqlite_utils.Database, sources: Iterable[Any]) -> None:
+    """Make the ``sources`` table list the configured sources (health columns kept)."""
+    for src in sources:
+        db.execute(
+            "insert into sources(name, kind, url, lang) values(?, ?, ?, ?) "
+            "on conflict(name) do update set kind = excluded.kind, url = excluded.url, "
+            "lang = excluded.lang",
+            [src.name, src.kind, src.url, src.lang],
+        )
+
+
+def save_post(db: sqlite_utils.Database, post: Post, *, notify: bool = True) -> tuple[str, int]:
+    """Store a crawled post. Returns (``new`` | ``changed`` | ``unchanged``, post id).
+
+    An unchanged body keeps its status, so it is not extracted again.
+    """
+    digest = content_hash(post.html)
+    now = utcnow()
+    with transaction(db):
+        row = db.execute(
+            "select id, content_hash from posts where url = ?", [post.url]
+        ).fetchone()
+        if row and row[1] == digest:
+            db.execute("update posts set fetched_at = ? where id = ?", [now, row[0]])
+            return "unchanged", row[0]
+        if row:
+            db.execute(
+                "update posts set title = ?, published_at = coalesce(?, published_at), "
+                "html = ?, content_hash = ?, status = 'crawled', fetched_at = ?, error = null "
+                "where id = ?",
+                [post.title, post.published_at, post.html, digest, now, row[0]],
+            )
+            return "changed", row[0]
+        cur = db.execute(
+            "insert into posts(url, source, title, published_at, lang, html, content_hash, "
+            "status, first_seen_at, fetched_at, notify) "
+            "values(?, ?, ?, ?, ?, ?, ?, 'crawled', ?, ?, ?)",
+            [post.url, post.source, post.title, post.published_at, post.lang, post.html,
+             digest, now, now, int(notify)],
+        )
+        return "new", cur.lastrowid
+
+
+def posts_to_extract(db: sqlite_utils.Database, *, extractor_version: int,
+                     limit: int | None = None) -> list[dict]:
+    """Posts crawled but not extracted yet, or extracted by an older extractor."""
+    sql = (
+        "select id, url, source, title, published_at, lang, html, notify from posts "
+        "where status = 'crawled' or (status = 'extracted' and extractor_version < ?) "
+        "order by id"
+    )
+    if limit:
+        sql += f" limit {int(limit)}"
+    return [dict(r) for r in db.query(sql, [extractor_version])]
+
+
+def known_paper_ids(db: sqlite_utils.Database, ids: Iterable[str]) -> set[str]:
+    ids = list(ids)
+    found: set[str] = set()
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(r[0] for r in db.execute(
+            f"select arxiv_id from papers where arxiv_id in ({marks})", chunk))
+    return found
+
+
+def record_extraction(
+    db: sqlite_utils.Database,
+    post_id: int,
+    found: Sequence[FoundPaper],
+    *,
+    extractor_version: int,
+) -> list[str]:
+    """Replace the post's mentions with ``found`` in one transaction; mark it extracted.
+
+    Papers not seen before are created (archived, not pushed, when the post came from a
+    backfill). Entries without an ID go to ``unresolved``. Returns the new paper IDs.
+    """
+    now = utcnow()
+    new_ids: list[str] = []
+    with transaction(db):
+        (notify,) = db.execute("select notify from posts where id = ?", [post_id]).fetchone()
+        db.execute("delete from mentions where post_id = ?", [post_id])
+        # keep unresolved rows already resolved elsewhere; re-add the open ones below
+        db.execute("delete from unresolved where post_id = ? and resolved_id is null", [post_id])
+        seen: set[str] = set()
+        for fp in found:
+            if fp.arxiv_id is None:
+                db.execute(
+                    "insert into unresolved(post_id, title, authors, text, lang, labels, role, "
+                    "reason, attempts, next_retry_at, created_at) "
+                    "values(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) "
+                    "on conflict(post_id, title) do nothing",
+                    [post_id, fp.title or "", dumps(list(fp.authors)), fp.text, fp.lang,
+                     dumps(list(fp.labels)), fp.role, fp.flag or "no-id", now, now],
+                )
+                continue
+            if fp.arxiv_id in seen:
+                continue
+            seen.add(fp.arxiv_id)
+            cur = db.execute(
+                "insert into papers(arxiv_id, title, first_seen_at, notify, has_primary) "
+                "values(?, ?, ?, ?, 0) on conflict(arxiv_id) do nothing",
+                [fp.arxiv_id, fp.title, now, notify],
+            )
+            if cur.rowcount:
+                new_ids.append(fp.arxiv_id)
+            if fp.role == "primary":
+                db.execute("update papers set has_primary = 1 where arxiv_id = ?", [fp.arxiv_id])
+            db.execute(
+                "insert into mentions(post_id, arxiv_id, role, entry_title, text, lang, labels, "
+                "flag, created_at) values(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [post_id, fp.arxiv_id, fp.role, fp.title, fp.text, fp.lang,
+                 dumps(list(fp.labels)), fp.flag, now],
+            )
+        db.execute(
+            "update posts set status = 'extracted', extractor_version = ?, extracted_at = ?, "
+            "error = null where id = ?",
+            [extractor_version, now, post_id],
+        )
+    return new_ids
+
+
+def mark_post_failed(db: sqlite_utils.Database, post_id: int, error: str) -> None:
+    db.execute("update posts set status = 'failed', error = ? where id = ?", [error[:500], post_id])
+
+
+def start_run(db: sqlite_utils.Database, source: str, *, pid: int) -> int:
+    cur = db.execute(
+        "insert into crawl_runs(started_at, source, pid) values(?, ?, ?)", [utcnow(), source, pid]
+    )
+    return cur.lastrowid
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, *, ok: bool, error: str | None,
+               posts_seen: int, posts_new: int, papers_new: int) -> None:
+    """Close a crawl run and update the source's health counters."""
+    now = utcnow()
+    with transaction(db):
+        db.execute(
+            "update crawl_runs set finished_at = ?, ok = ?, error = ?, posts_seen = ?, "
+            "posts_new = ?, papers_new = ? where id = ?",
+            [now, int(ok), error, posts_seen, posts_new, papers_new, run_id],
+        )
+        (source,) = db.execute("select source from crawl_runs where id = ?", [run_id]).fetchone()
+        if ok:
+            db.execute(
+                "update sources set last_run_at = ?, last_success_at = ?, "
+                "consecutive_failures = 0, last_papers = ?, "
+                "consecutive_empty = case when ? = 0 then consecutive_empty + 1 else 0 end "
+                "where name = ?",
+                [now, now, papers_new, papers_new, source],
+            )
+        else:
+            db.execute(
+                "update sources set last_run_at = ?, last_error = ?, last_error_at = ?, "
+                "consecutive_failures = consecutive_failures + 1 where name = ?",
+                [now, error, now, source],
+            )
+
+
+def papers_with_mentions(db: sqlite_utils.Database, *, since: str | None = None) -> list[dict]:
+    """Papers (newest first) with every mention: the shape of ``paperbot papers --json``."""
+    where, params = ("where p.first_seen_at >= ?", [since]) if since else ("", [])
+    papers = [dict(r) for r in db.query(
+        f"select p.arxiv_id, p.title, p.first_seen_at as first_seen, p.authors, p.categories "
+        f"from papers p {where} order by p.first_seen_at desc, p.arxiv_id", params)]
+    by_id = {p["arxiv_id"]: p for p in papers}
+    for p in papers:
+        p["authors"] = loads(p["authors"], [])
+        p["categories"] = loads(p["categories"], [])
+        p["mentions"] = []
+    if not papers:
+        return []
+    for m in db.query(
+        f"select m.arxiv_id, s.source, s.url as post_url, m.role, m.lang, m.entry_title "
+        f"from mentions m join posts s on s.id = m.post_id "
+        f"join papers p on p.arxiv_id = m.arxiv_id {where} "
+        f"order by m.post_id", params):
+        by_id[m["arxiv_id"]]["mentions"].append(
+            {"source": m["source"], "post_url": m["post_url"], "role": m["role"],
+             "lang": m["lang"]})
+        if not by_id[m["arxiv_id"]]["title"] and m["entry_title"]:
+            by_id[m["arxiv_id"]]["title"] = m["entry_title"]
+    return papers
+
+
+def crawl_counts(db: sqlite_utils.Database) -> dict[str, Any]:
+    """Numbers for ``paperbot status``: posts by status, papers, unresolved entries."""
+    today = utcnow()[:10]
+    posts = {r[0]: r[1] for r in db.execute("select status, count(*) from posts group by status")}
+    return {
+        "posts": posts,
+        "papers_total": db.execute("select count(*) from papers").fetchone()[0],
+        "papers_today": db.execute(
+            "select count(*) from papers where first_seen_at >= ?", [today]).fetchone()[0],
+        "papers_primary": db.execute(
+            "select count(*) from papers where has_primary = 1").fetchone()[0],
+        "unresolved": db.execute(
+            "select count(*) from unresolved where resolved_id is null").fetchone()[0],
+    }
+
+
+def source_health(db: sqlite_utils.Database) -> list[dict]:
+    return [dict(r) for r in db.query("select * from sources order by name")]

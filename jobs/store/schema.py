@@ -1,0 +1,259 @@
+"""The SQLite schema and its forward migrations.
+
+``MIGRATIONS[i]`` takes the database from version ``i`` to ``i + 1``. Never edit a
+migration that has shipped: append a new one. The current version lives in
+``meta(key='schema_version')``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _v1_initial(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {
+            "name": str,
+            "kind": str,
+            "url": str,
+            "lang": str,
+            "last_run_at": str,
+            "last_success_at": str,
+            "last_error": str,
+            "last_error_at": str,
+            "consecutive_failures": int,
+            "consecutive_empty": int,
+            "last_papers": int,
+            "backoff_until": str,
+            "alerted": str,  # which alert was raised for this source (raised once)
+        },
+        pk="name",
+        not_null={"kind", "url"},
+        defaults={"consecutive_failures": 0, "consecutive_empty": 0},
+        if_not_exists=True,
+    )
+    db["posts"].create(
+        {
+            "id": int,
+            "url": str,
+            "source": str,
+            "title": str,
+            "published_at": str,
+            "lang": str,
+            "html": str,  # the post body as HTML (content_selector applied)
+            "content_hash": str,
+            "status": str,  # crawled -> extracted | failed
+            "extractor_version": int,
+            "first_seen_at": str,
+            "fetched_at": str,
+            "extracted_at": str,
+            "error": str,
+            "notify": int,  # 0: seen by a backfill, its papers are archived not pushed
+        },
+        pk="id",
+        not_null={"url", "source", "status"},
+        foreign_keys=[("source", "sources", "name")],
+    )
+    db["posts"].create_index(["url"], unique=True, if_not_exists=True)
+    db["posts"].create_index(["status"], if_not_exists=True)
+    db["papers"].create(
+        {
+            "arxiv_id": str,
+            "title": str,
+            "authors": str,  # JSON list
+            "abstract": str,
+            "categories": str,  # JSON list, primary first
+            "published": str,  # first version date
+            "updated": str,  # latest version date
+            "first_seen_at": str,
+            "enriched_at": str,
+            "notify": int,  # 1: push to subscribers; 0: archived (first seen by a backfill)
+            "has_primary": int,
+        },
+        pk="arxiv_id",
+        defaults={"notify": 1, "has_primary": 0},
+        if_not_exists=True,
+    )
+    db["papers"].create_index(["first_seen_at"], if_not_exists=True)
+    db["mentions"].create(
+        {
+            "post_id": int,
+            "arxiv_id": str,
+            "role": str,  # primary | reference
+            "entry_title": str,  # the title as the blog wrote it
+            "text": str,  # the blog's own words about the paper
+            "lang": str,
+            "labels": str,  # JSON list of hashtags/labels
+            "flag": str,  # e.g. 'title-mismatch'
+            "created_at": str,
+        },
+        pk=("post_id", "arxiv_id"),
+        foreign_keys=[("post_id", "posts", "id"), ("arxiv_id", "papers", "arxiv_id")],
+        if_not_exists=True,
+    )
+    db["mentions"].create_index(["arxiv_id"], if_not_exists=True)
+    db["unresolved"].create(
+        {
+            "id": int,
+            "post_id": int,
+            "title": str,
+            "authors": str,  # JSON list
+            "text": str,
+            "lang": str,
+            "labels": str,
+            "role": str,
+            "reason": str,
+            "attempts": int,
+            "next_retry_at": str,
+            "resolved_id": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("post_id", "posts", "id")],
+        defaults={"attempts": 0},
+        if_not_exists=True,
+    )
+    db["unresolved"].create_index(["post_id", "title"], unique=True, if_not_exists=True)
+    db["title_lookups"].create(
+        {
+            "norm_title": str,
+            "arxiv_id": str,  # NULL = a miss
+            "score": float,
+            "looked_up_at": str,
+            "retry_at": str,
+        },
+        pk="norm_title",
+        if_not_exists=True,
+    )
+    db["summaries"].create(
+        {
+            "arxiv_id": str,
+            "lang": str,
+            "model": str,  # 'fallback' for a summary built without a model
+            "prompt_version": int,
+            "title": str,
+            "tldr": str,
+            "key_points": str,  # JSON list
+            "blogs_said": str,
+            "is_fallback": int,
+            "lang_ok": int,  # 0: the language check failed after a retry (flagged)
+            "mentions_count": int,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "created_at": str,
+        },
+        pk=("arxiv_id", "lang", "model", "prompt_version"),
+        defaults={"is_fallback": 0, "lang_ok": 1},
+    )
+    db["summaries"].create_index(["arxiv_id", "lang"], if_not_exists=True)
+    db["llm_usage"].create(
+        {
+            "id": int,
+            "at": str,
+            "day": str,
+            "arxiv_id": str,
+            "lang": str,
+            "model": str,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "total_tokens": int,
+            "outcome": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["llm_usage"].create_index(["day"], if_not_exists=True)
+    db["subscribers"].create(
+        {
+            "chat_id": int,
+            "kind": str,  # private | group | supergroup | channel
+            "username": str,
+            "lang": str,
+            "mode": str,  # instant | digest
+            "digest_hour": int,
+            "tz": str,
+            "topics": str,  # JSON list of arXiv categories and keywords; [] = everything
+            "active": int,
+            "inactive_reason": str,
+            "from_config": int,  # 1: a [[telegram.channels]] entry
+            "subscribed_at": str,  # papers first seen before this are backlog, not pushed
+            "last_digest_at": str,
+            "updated_at": str,
+        },
+        pk="chat_id",
+        defaults={"active": 1, "mode": "instant", "digest_hour": 9, "tz": "UTC",
+                  "topics": "[]", "from_config": 0},
+        if_not_exists=True,
+    )
+    db["deliveries"].create(
+        {
+            "chat_id": int,
+            "arxiv_id": str,
+            "lang": str,
+            "state": str,  # pending -> sending -> sent | failed | skipped
+            "message_id": int,
+            "reason": str,
+            "attempts": int,
+            "created_at": str,
+            "updated_at": str,
+            "sent_at": str,
+        },
+        pk=("chat_id", "arxiv_id"),
+        defaults={"attempts": 0},
+    )
+    db["deliveries"].create_index(["state"], if_not_exists=True)
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "source": str,
+            "ok": int,
+            "error": str,
+            "posts_seen": int,
+            "posts_new": int,
+            "papers_new": int,
+            "pid": int,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["alerts"].create(
+        {"key": str, "message": str, "raised_at": str, "cleared_at": str, "sent_at": str},
+        pk="key",
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    if "meta" not in db.table_names():
+        return 0
+    row = db.execute("select value from meta where key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply pending migrations, each in its own transaction. Returns the new version."""
+    if "meta" not in db.table_names():
+        db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    version = schema_version(db)
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"database schema v{version} is newer than this paperbot (v{SCHEMA_VERSION}); upgrade"
+        )
+    while version < SCHEMA_VERSION:
+        # Migrations are idempotent (if_not_exists everywhere), so one killed half-way,
+        # or two processes migrating at once, simply run again to the same result.
+        MIGRATIONS[version](db)
+        version += 1
+        db.execute(
+            "insert into meta(key, value) values('schema_version', ?) "
+            "on conflict(key) do update set value = excluded.value",
+            [str(version)],
+        )
+    return version
