@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import sqlite_utils
 
-from . import loads
+from . import dumps, get_meta, loads, set_meta, transaction, utcnow
 
 
 def best_summary(db: sqlite_utils.Database, arxiv_id: str, lang: str) -> dict | None:
@@ -23,3 +26,243 @@ def best_summary(db: sqlite_utils.Database, arxiv_id: str, lang: str) -> dict | 
     out = dict(zip(keys, row, strict=True))
     out["key_points"] = loads(out["key_points"], [])
     return out
+
+
+# --------------------------------------------------------------------------- summarize step
+
+FALLBACK_MODEL = "fallback"
+# Outcomes of an LLM call that count as a failure (see ``record_usage``).
+FAILED_OUTCOMES = ("error", "timeout", "invalid", "unsupported")
+
+
+def utc_day(now: str | None = None) -> str:
+    return (now or utcnow())[:10]
+
+
+def wanted_languages(db: sqlite_utils.Database, config: Any) -> list[str]:
+    """Languages someone reads: active subscribers' languages plus configured channels'."""
+    langs = {r[0] for r in db.execute(
+        "select distinct lang from subscribers where active = 1 and lang is not null "
+        "and lang != ''")}
+    langs.update(ch.lang for ch in config.telegram.channels if ch.lang)
+    return sorted(langs)
+
+
+def _primary_counts_sql() -> str:
+    return ("(select count(*) from mentions m where m.arxiv_id = p.arxiv_id "
+            "and m.role = 'primary')")
+
+
+def papers_needing_summary(
+    db: sqlite_utils.Database,
+    *,
+    lang: str,
+    model: str,
+    prompt_version: int,
+    paper_ids: Sequence[str] | None = None,
+    resummarize_on_new_mention: bool = False,
+    max_failed_calls_per_day: int | None = None,
+    day: str | None = None,
+) -> list[str]:
+    """Papers with a primary mention that need a summary in ``lang`` from ``model``
+    (newest first).
+
+    For a real model: no summary yet for (paper, lang, model, prompt_version) — a
+    fallback-only paper therefore qualifies (it gets upgraded) — or, with
+    ``resummarize_on_new_mention``, one written when fewer primary mentions existed.
+    Papers whose calls failed ``max_failed_calls_per_day`` times today wait for tomorrow.
+    For ``model == 'fallback'``: papers with no summary of any kind in ``lang``.
+    """
+    params: list[Any] = []
+    if model == FALLBACK_MODEL:
+        cond = ("not exists (select 1 from summaries s where s.arxiv_id = p.arxiv_id "
+                "and s.lang = ?)")
+        params.append(lang)
+    else:
+        same = ("s.arxiv_id = p.arxiv_id and s.lang = ? and s.model = ? "
+                "and s.prompt_version = ?")
+        if resummarize_on_new_mention:
+            cond = (f"not exists (select 1 from summaries s where {same} "
+                    f"and coalesce(s.mentions_count, 0) >= {_primary_counts_sql()})")
+        else:
+            cond = f"not exists (select 1 from summaries s where {same})"
+        params += [lang, model, prompt_version]
+        if max_failed_calls_per_day:
+            marks = ",".join("?" * len(FAILED_OUTCOMES))
+            cond += (f" and (select count(*) from llm_usage u where u.arxiv_id = p.arxiv_id "
+                     f"and u.lang = ? and u.model = ? and u.day = ? "
+                     f"and u.outcome in ({marks})) < ?")
+            params += [lang, model, day or utc_day(), *FAILED_OUTCOMES,
+                       max_failed_calls_per_day]
+    sql = f"select p.arxiv_id from papers p where p.has_primary = 1 and {cond}"
+    if paper_ids is not None:
+        ids = list(paper_ids)
+        if not ids:
+            return []
+        sql += f" and p.arxiv_id in ({','.join('?' * len(ids))})"
+        params += ids
+    sql += " order by p.first_seen_at desc, p.arxiv_id"
+    return [r[0] for r in db.execute(sql, params)]
+
+
+def paper_inputs(db: sqlite_utils.Database, arxiv_ids: Sequence[str]) -> dict[str, dict]:
+    """Metadata and every mention (source name, post URL, the blog's own text) per paper."""
+    out: dict[str, dict] = {}
+    ids = list(dict.fromkeys(arxiv_ids))
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in db.query(
+            f"select arxiv_id, title, authors, abstract, categories from papers "
+            f"where arxiv_id in ({marks})", chunk):
+            out[r["arxiv_id"]] = {
+                "arxiv_id": r["arxiv_id"], "title": r["title"], "abstract": r["abstract"],
+                "authors": loads(r["authors"], []), "categories": loads(r["categories"], []),
+                "mentions": [],
+            }
+        for r in db.query(
+            f"select m.arxiv_id, m.role, m.entry_title, m.text, m.lang, s.source, s.url "
+            f"from mentions m join posts s on s.id = m.post_id "
+            f"where m.arxiv_id in ({marks}) "
+            f"order by case m.role when 'primary' then 0 else 1 end, m.post_id", chunk):
+            out[r["arxiv_id"]]["mentions"].append({
+                "source": r["source"], "url": r["url"], "lang": r["lang"], "text": r["text"] or "",
+                "entry_title": r["entry_title"], "role": r["role"],
+            })
+    for paper in out.values():
+        paper["primary_count"] = sum(1 for m in paper["mentions"] if m["role"] == "primary")
+    return out
+
+
+def save_summary(
+    db: sqlite_utils.Database,
+    *,
+    arxiv_id: str,
+    lang: str,
+    model: str,
+    prompt_version: int,
+    fields: dict[str, Any],
+    lang_ok: bool = True,
+    mentions_count: int = 0,
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+) -> None:
+    """Store (or replace) one summary. A model-written summary replaces the fallback
+    for the same paper and language."""
+    is_fallback = int(model == FALLBACK_MODEL)
+    with transaction(db):
+        db.execute(
+            "insert into summaries(arxiv_id, lang, model, prompt_version, title, tldr, "
+            "key_points, blogs_said, is_fallback, lang_ok, mentions_count, prompt_tokens, "
+            "completion_tokens, created_at) values(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "on conflict(arxiv_id, lang, model, prompt_version) do update set "
+            "title = excluded.title, tldr = excluded.tldr, key_points = excluded.key_points, "
+            "blogs_said = excluded.blogs_said, lang_ok = excluded.lang_ok, "
+            "mentions_count = excluded.mentions_count, "
+            "prompt_tokens = summaries.prompt_tokens + excluded.prompt_tokens, "
+            "completion_tokens = summaries.completion_tokens + excluded.completion_tokens, "
+            "created_at = excluded.created_at",
+            [arxiv_id, lang, model, prompt_version, fields["title"], fields["tldr"],
+             dumps(list(fields.get("key_points") or [])), fields.get("blogs_said") or "",
+             is_fallback, int(lang_ok), mentions_count, prompt_tokens, completion_tokens,
+             utcnow()],
+        )
+        if not is_fallback:
+            db.execute("delete from summaries where arxiv_id = ? and lang = ? and is_fallback = 1",
+                       [arxiv_id, lang])
+
+
+def record_usage(
+    db: sqlite_utils.Database,
+    *,
+    arxiv_id: str | None,
+    lang: str | None,
+    model: str,
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+    outcome: str = "ok",
+) -> None:
+    """One row per LLM call. ``outcome``: ok | wrong-lang | invalid | error | timeout |
+    unsupported (the endpoint refused structured output)."""
+    now = utcnow()
+    db.execute(
+        "insert into llm_usage(at, day, arxiv_id, lang, model, prompt_tokens, "
+        "completion_tokens, total_tokens, outcome) values(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [now, utc_day(now), arxiv_id, lang, model, prompt_tokens, completion_tokens,
+         prompt_tokens + completion_tokens, outcome],
+    )
+
+
+def tokens_used(db: sqlite_utils.Database, day: str | None = None) -> int:
+    """Tokens spent on ``day`` (UTC, YYYY-MM-DD; default today), or in total when
+    ``day`` is the empty string."""
+    if day == "":
+        row = db.execute("select coalesce(sum(total_tokens), 0) from llm_usage").fetchone()
+    else:
+        row = db.execute("select coalesce(sum(total_tokens), 0) from llm_usage where day = ?",
+                         [day or utc_day()]).fetchone()
+    return int(row[0])
+
+
+def budget_alerted(db: sqlite_utils.Database, day: str) -> bool:
+    return get_meta(db, "llm_budget_alerted_day") == day
+
+
+def mark_budget_alerted(db: sqlite_utils.Database, day: str) -> None:
+    set_meta(db, "llm_budget_alerted_day", day)
+
+
+def _cost(rows: Iterable[Any], prices: dict[str, dict[str, float]]) -> float | None:
+    """USD for (model, prompt, completion) rows; None when a used model has no price."""
+    total = 0.0
+    for model, prompt, completion in rows:
+        price = prices.get(model)
+        if price is None:
+            if prompt or completion:
+                return None
+            continue
+        total += (prompt * price.get("input", 0.0) + completion * price.get("output", 0.0)) / 1e6
+    return round(total, 4)
+
+
+def summary_status(db: sqlite_utils.Database, config: Any) -> dict[str, Any]:
+    """Numbers for ``paperbot status``: tokens today and in total, estimated cost (from
+    ``[llm] prices``, USD per million tokens), summaries per language, flagged ones."""
+    today = utc_day()
+    by_model_today = db.execute(
+        "select model, coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0) "
+        "from llm_usage where day = ? group by model", [today]).fetchall()
+    by_model_total = db.execute(
+        "select model, coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0) "
+        "from llm_usage group by model").fetchall()
+    calls_today = db.execute("select count(*) from llm_usage where day = ?", [today]).fetchone()[0]
+    failed_today = db.execute(
+        f"select count(*) from llm_usage where day = ? and outcome in "
+        f"({','.join('?' * len(FAILED_OUTCOMES))})", [today, *FAILED_OUTCOMES]).fetchone()[0]
+    per_lang: dict[str, dict[str, int]] = {}
+    for lang, fallback, n in db.execute(
+            "select lang, is_fallback, count(*) from summaries group by lang, is_fallback"):
+        per_lang.setdefault(lang, {"model": 0, "fallback": 0})[
+            "fallback" if fallback else "model"] = n
+    tokens_today = sum(p + c for _, p, c in by_model_today)
+    budget = config.llm.daily_token_budget
+    return {
+        "model": config.llm.model,
+        "tokens_today": tokens_today,
+        "tokens_total": sum(p + c for _, p, c in by_model_total),
+        "daily_token_budget": budget,
+        "budget_left_today": max(0, budget - tokens_today),
+        "cost_usd_today": _cost(by_model_today, config.llm.prices),
+        "cost_usd_total": _cost(by_model_total, config.llm.prices),
+        "calls_today": calls_today,
+        "failed_calls_today": failed_today,
+        "summaries": per_lang,
+        "flagged_language": db.execute(
+            "select count(*) from summaries where lang_ok = 0").fetchone()[0],
+    }
+
+
+def has_summary(db: sqlite_utils.Database, arxiv_id: str, lang: str) -> bool:
+    """Any summary (model-written or fallback) for this paper in ``lang``."""
+    return db.execute("select 1 from summaries where arxiv_id = ? and lang = ? limit 1",
+                      [arxiv_id, lang]).fetchone() is not None

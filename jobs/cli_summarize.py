@@ -1,0 +1,57 @@
+"""``paperbot summarize``: run the summarize step by itself."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from jobs.config import SUPPORTED_LANGS
+
+if TYPE_CHECKING:
+    from jobs.cli import Context
+
+# The context comes as ``click.pass_obj`` rather than ``jobs.cli.pass_ctx``: importing
+# jobs.cli from here would run it a second time under ``python -m jobs.cli`` (a second
+# Context class, and a circular import of this module).
+
+
+@click.group("summarize")
+def summarize_group() -> None:
+    """Summarize papers per reader language with the configured LLM."""
+
+
+@summarize_group.command("once")
+@click.option("--lang", "langs", multiple=True, type=click.Choice(SUPPORTED_LANGS),
+              help="Summarize into this language (repeatable). Default: the languages of "
+                   "active subscribers and configured channels.")
+@click.option("--paper", "papers", multiple=True, metavar="ID",
+              help="Only this arXiv ID (repeatable), e.g. 2401.01234.")
+@click.pass_obj
+def summarize_once_cmd(ctx: Context, langs: tuple[str, ...], papers: tuple[str, ...]) -> None:
+    """Write the missing summaries once, then exit.
+
+    Each paper with a primary mention is summarized once per language, model and prompt
+    version; a re-run makes no calls. Without OPENAI_API_KEY and [llm] base_url /
+    OPENAI_BASE_URL, untranslated fallback summaries are stored instead. Exits 1 when
+    the model failed for some paper (a fallback was stored for it), else 0."""
+    from jobs.summarize import build_client, summarize_sync
+
+    if build_client(ctx.config, ctx.secrets) is None:
+        click.echo("no OPENAI_API_KEY and no LLM base URL: storing fallback summaries "
+                   "(not translated)", err=True)
+    report = summarize_sync(ctx.db(), config=ctx.config, secrets=ctx.secrets,
+                            langs=langs or None, paper_ids=papers or None)
+    click.echo(f"LLM calls:            {report.calls}")
+    click.echo(f"summaries written:    {report.written}"
+               + (f" ({report.flagged} flagged: wrong language)" if report.flagged else ""))
+    click.echo(f"fallback summaries:   {report.fallbacks}")
+    if report.failed:
+        click.echo(f"model failed for:     {report.failed} (fallback stored)")
+    if report.skipped:
+        click.echo(f"skipped (budget):     {report.skipped}")
+    click.echo(f"tokens:               {report.tokens} "
+               f"(prompt {report.prompt_tokens}, completion {report.completion_tokens})")
+    if report.budget_exhausted:
+        click.echo("daily token budget spent: the rest waits until tomorrow (UTC)", err=True)
+    click.get_current_context().exit(1 if report.failed else 0)
