@@ -66,6 +66,11 @@ def config_show(ctx: Context) -> None:
     click.echo(json.dumps(config_as_dict(ctx.config, ctx.secrets), indent=2, ensure_ascii=False))
 
 
+from jobs.cli_summarize import summarize_group  # noqa: E402
+
+cli.add_command(summarize_group)
+
+
 def main() -> None:
     cli(prog_name="paperbot")
 
