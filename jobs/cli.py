@@ -66,6 +66,114 @@ def config_show(ctx: Context) -> None:
     click.echo(json.dumps(config_as_dict(ctx.config, ctx.secrets), indent=2, ensure_ascii=False))
 
 
+@cli.group("crawl")
+def crawl_group() -> None:
+    """Crawl the configured blogs."""
+
+
+@crawl_group.command("once")
+@click.option("--source", "source_names", multiple=True, metavar="NAME",
+              help="Crawl only this source (repeatable). Default: every enabled source.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Backfill: keep posts published on or after DATE (YYYY-MM-DD); "
+                   "papers found are archived, not pushed to subscribers.")
+@click.option("--no-notify", is_flag=True,
+              help="Archive the papers found instead of pushing them to subscribers.")
+@pass_ctx
+def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify: bool) -> None:
+    """Crawl the sources once, extract their papers into SQLite and print what is new.
+
+    Exits 0 when every source succeeded, 1 when any failed (each failure is named with
+    its reason; what the other sources found is kept)."""
+
+    config = ctx.config
+    if source_names:
+        unknown = [n for n in source_names if n not in {s.name for s in config.sources}]
+        if unknown:
+            raise click.BadParameter(f"unknown source {unknown[0]!r}", param_hint="--source")
+        sources = [config.source(n) for n in source_names]
+    else:
+        sources = [s for s in config.sources if s.enabled]
+    results = _crawl_with_progress(config, sources, since.strftime("%Y-%m-%d") if since else None,
+                                   no_notify)
+    click.echo(_results_table(results))
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        click.echo(f"FAILED {r.source}: {r.error}", err=True)
+    ctx_exit = click.get_current_context()
+    ctx_exit.exit(1 if failed else 0)
+
+
+def _crawl_with_progress(config: Config, sources, since: str | None, no_notify: bool):
+    from jobs.crawl import crawl_once
+
+    log = logging.getLogger("paperbot.crawl")
+    if not sys.stderr.isatty():
+        return crawl_once(config, sources=sources, since=since, no_notify=no_notify,
+                          progress=lambda name, event: log.info("%s: %s", name, event))
+    with click.progressbar(length=len(sources), label="crawling", file=sys.stderr,
+                           item_show_func=lambda x: x) as bar:
+        def progress(name: str, event: str) -> None:
+            bar.update(1 if event == "done" or event.startswith("FAILED") else 0,
+                       f"{name}: {event}"[:60])
+
+        return crawl_once(config, sources=sources, since=since, no_notify=no_notify,
+                          progress=progress)
+
+
+def _results_table(results) -> str:
+    rows = [("source", "result", "posts", "new posts", "new papers")]
+    for r in results:
+        rows.append((r.source, "ok" if r.ok else "FAILED", str(r.posts_seen), str(r.posts_new),
+                     str(len(r.papers_new))))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    new_ids = [pid for r in results for pid in r.papers_new]
+    if new_ids:
+        lines.append("")
+        lines.append("new papers: " + ", ".join(new_ids))
+    return "\n".join(lines)
+
+
+@cli.command("papers")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Only papers first seen on or after DATE (YYYY-MM-DD).")
+@pass_ctx
+def papers_cmd(ctx: Context, as_json: bool, since) -> None:
+    """List the papers found, newest first, with the blogs that mentioned them."""
+    from jobs.store.crawl import papers_with_mentions
+
+    papers = papers_with_mentions(ctx.db(), since=since.strftime("%Y-%m-%d") if since else None)
+    if as_json:
+        out = [{"arxiv_id": p["arxiv_id"], "title": p["title"], "first_seen": p["first_seen"],
+                "mentions": p["mentions"]} for p in papers]
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    if not papers:
+        click.echo("no papers yet: run `paperbot crawl once`")
+    for p in papers:
+        blogs = sorted({f"{m['source']}({m['role'][0]})" for m in p["mentions"]})
+        click.echo(f"{p['arxiv_id']:<18} {(p['title'] or '(title pending)')[:70]:<70}  "
+                   f"{' '.join(blogs)}")
+
+
+@cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def status_cmd(ctx: Context, as_json: bool) -> None:
+    """Show source health, paper counts and queues."""
+    from jobs.status import render_status_text, status_report
+
+    report = status_report(ctx.db(), ctx.config)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    else:
+        click.echo(render_status_text(report))
+
+
 from jobs.cli_summarize import summarize_group  # noqa: E402
 
 cli.add_command(summarize_group)

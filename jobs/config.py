@@ -204,6 +204,13 @@ def _is_url(value: str) -> bool:
     return parsed.scheme in ("http", "https", "file") and bool(parsed.netloc or parsed.path)
 
 
+def _absolute_file_url(url: str, base: Path) -> str:
+    """``file:blog/feed.xml`` (relative) → ``file:///abs/dir/blog/feed.xml``; others unchanged."""
+    if url.startswith("file:") and not url.startswith("file:/"):
+        return (base / url[len("file:"):]).resolve().as_uri()
+    return url
+
+
 def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp)).replace("NoneType", "none")
 
@@ -318,6 +325,10 @@ def parse_config(data: dict[str, Any], *, env: dict[str, str] | None = None,
     if "sources" not in data:
         data["sources"] = DEFAULT_SOURCES
     cfg = _build(Config, data, "")
+    base = (path.parent if path else Path.cwd()).resolve()
+    cfg = dataclasses.replace(cfg, sources=[
+        dataclasses.replace(src, url=_absolute_file_url(src.url, base)) for src in cfg.sources
+    ])
     if "state_dir" not in data:
         cfg = dataclasses.replace(cfg, state_dir=Path(env.get("STATE_DIRECTORY") or "state"))
     _validate(cfg)

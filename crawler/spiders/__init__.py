@@ -1,0 +1,15 @@
+"""Spiders by source kind. A new blog of a known kind needs only config."""
+
+from __future__ import annotations
+
+from .base import PaperbotSpider
+from .rss import RssSpider
+
+SPIDERS: dict[str, type[PaperbotSpider]] = {cls.kind: cls for cls in (RssSpider,)}
+
+
+def spider_for(kind: str) -> type[PaperbotSpider]:
+    try:
+        return SPIDERS[kind]
+    except KeyError:
+        raise ValueError(f"no spider for source kind {kind!r}") from None

@@ -1,0 +1,112 @@
+"""``paperbot crawl once``: run the spiders of the chosen sources in this process, then
+extract. The service runs this as a subprocess, so Twisted never shares its loop."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobs import store
+from jobs.config import Config, Source
+from jobs.extraction import extract_pending
+from jobs.store import crawl as crawl_store
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, str], None]  # (source name, event text)
+
+
+@dataclass
+class SourceResult:
+    source: str
+    ok: bool = True
+    error: str | None = None
+    posts_seen: int = 0
+    posts_new: int = 0
+    papers_new: list[str] = field(default_factory=list)
+
+
+def _is_first_crawl(db: Any, source: str) -> bool:
+    row = db.execute("select last_success_at from sources where name = ?", [source]).fetchone()
+    return row is None or row[0] is None
+
+
+def _run_spiders(config: Config, runs: list[tuple[Source, bool, SourceResult]],
+                 since: str | None, progress: Progress | None) -> None:
+    # Scrapy is imported here, not at module import: the service imports this module's
+    # callers without ever starting a reactor.
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.settings import scrapy_settings
+    from crawler.spiders import spider_for
+
+    settings = scrapy_settings(config.crawl, state_dir=config.state_dir, db_path=config.db_path)
+    root_level = logging.root.level
+    # Keep Scrapy's own chatter (banner, stats dumps, per-request lines) out of the
+    # journal unless asked for; its configure_logging also resets the root level.
+    if root_level > logging.DEBUG:
+        for name in ("scrapy", "py.warnings"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    process = CrawlerProcess(settings)
+    logging.root.setLevel(root_level)
+    crawlers = []
+    for src, notify, result in runs:
+        crawler = process.create_crawler(spider_for(src.kind))
+        if progress is not None:
+            def on_item(item: Any, spider: Any, _name: str = src.name) -> None:
+                progress(_name, f"post: {item.title or item.url}")
+
+            crawler.signals.connect(on_item, signal=signals.item_scraped)
+        process.crawl(crawler, source=src, since=since, notify=notify)
+        crawlers.append((crawler, result))
+    process.start()
+    for crawler, result in crawlers:
+        spider = crawler.spider
+        stats = crawler.stats.get_stats()
+        result.posts_seen = spider.posts_seen
+        result.posts_new = stats.get("paperbot/posts_new", 0) + stats.get(
+            "paperbot/posts_changed", 0)
+        errors = list(spider.errors)
+        crashes = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
+        if crashes:
+            errors.append(f"{crashes} parse error(s) (see log)")
+        reason = stats.get("finish_reason")
+        if reason not in (None, "finished"):
+            errors.append(f"stopped: {reason}")
+        if errors:
+            result.ok = False
+            result.error = "; ".join(errors[:3]) + (f" (+{len(errors) - 3} more)"
+                                                     if len(errors) > 3 else "")
+
+
+def crawl_once(config: Config, *, sources: Sequence[Source], since: str | None = None,
+               no_notify: bool = False, progress: Progress | None = None) -> list[SourceResult]:
+    """Crawl ``sources`` then extract every pending post. Never raises for one source's
+    failure: each result says whether its source succeeded and why not."""
+    db = store.open_db(config.db_path)
+    crawl_store.sync_sources(db, config.sources)
+    runs: list[tuple[Source, bool, SourceResult]] = []
+    run_ids = {}
+    for src in sources:
+        # Backfills (--since, --no-notify, a source's first crawl) archive their papers.
+        notify = not (no_notify or since or _is_first_crawl(db, src.name))
+        runs.append((src, notify, SourceResult(src.name)))
+        run_ids[src.name] = crawl_store.start_run(db, src.name, pid=os.getpid())
+    if runs:
+        _run_spiders(config, runs, since, progress)
+    new_by_source = extract_pending(db)
+    for _src, _notify, result in runs:
+        result.papers_new = new_by_source.get(result.source, [])
+        crawl_store.finish_run(
+            db, run_ids[result.source], ok=result.ok, error=result.error,
+            posts_seen=result.posts_seen, posts_new=result.posts_new,
+            papers_new=len(result.papers_new),
+        )
+        if progress is not None:
+            progress(result.source, "done" if result.ok else f"FAILED: {result.error}")
+    db.conn.close()
+    return [r for _s, _n, r in runs]

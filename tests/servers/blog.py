@@ -1,0 +1,154 @@
+"""A local blog server on 127.0.0.1: serves a directory of pages and feeds like a real
+site (ETag / Last-Modified / 304, robots.txt, content types) and can be told to fail.
+
+Use in tests::
+
+    async with BlogServer(root=FIXTURES / "sites" / "example") as blog:
+        blog.fail("/feed.xml", status=500)      # or delay=..., hang=True, redirect_loop=True
+        blog.add_page("/posts/new.html", html)   # a new post appears
+        url = blog.url("/feed.xml")
+        blog.hits["/feed.xml"]                   # requests per path
+        blog.not_modified                        # 304s answered
+
+Standalone: ``python -m tests.servers.blog --root DIR --port 8000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import mimetypes
+from collections import Counter
+from dataclasses import dataclass
+from email.utils import formatdate
+from pathlib import Path
+
+from aiohttp import web
+
+_LAST_MODIFIED = formatdate(1_700_000_000, usegmt=True)
+
+
+@dataclass
+class Fault:
+    status: int | None = None
+    delay: float = 0.0
+    hang: bool = False
+    redirect_loop: bool = False
+    body: bytes | None = None
+    content_type: str | None = None
+    times: int | None = None  # fail this many times, then serve normally
+
+
+class BlogServer:
+    def __init__(self, root: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 0):
+        self.root = Path(root) if root else None
+        self.host = host
+        self.port = port
+        self.pages: dict[str, tuple[bytes, str]] = {}
+        self.faults: dict[str, Fault] = {}
+        self.hits: Counter[str] = Counter()
+        self.not_modified = 0
+        self._runner: web.AppRunner | None = None
+
+    # -- control -----------------------------------------------------------------
+    def url(self, path: str = "/") -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    def add_page(self, path: str, body: str | bytes, content_type: str | None = None) -> None:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        ctype = content_type or mimetypes.guess_type(path)[0] or "text/html"
+        self.pages[path] = (data, ctype)
+
+    def fail(self, path: str, **kwargs) -> None:
+        self.faults[path] = Fault(**kwargs)
+
+    def heal(self, path: str | None = None) -> None:
+        if path is None:
+            self.faults.clear()
+        else:
+            self.faults.pop(path, None)
+
+    @property
+    def total_hits(self) -> int:
+        return sum(self.hits.values())
+
+    # -- serving -----------------------------------------------------------------
+    def _lookup(self, path: str) -> tuple[bytes, str] | None:
+        if path in self.pages:
+            return self.pages[path]
+        if self.root is None:
+            return None
+        candidate = (self.root / path.lstrip("/")).resolve()
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        if not candidate.is_file() or self.root.resolve() not in candidate.parents:
+            return None
+        ctype = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+        if candidate.suffix == ".xml":
+            ctype = "application/rss+xml" if "feed" in candidate.name else "application/xml"
+        return candidate.read_bytes(), ctype
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.path_qs if request.query_string else request.path
+        key = path if path in self.pages or path in self.faults else request.path
+        self.hits[key] += 1
+        fault = self.faults.get(key)
+        if fault is not None and fault.times is not None:
+            fault.times -= 1
+            if fault.times < 0:
+                self.faults.pop(key, None)
+                fault = None
+        if fault is not None:
+            if fault.hang:
+                await asyncio.sleep(3600)
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.redirect_loop:
+                raise web.HTTPFound(location=key)
+            if fault.status:
+                return web.Response(status=fault.status, text=f"error {fault.status}")
+            if fault.body is not None:
+                return web.Response(body=fault.body,
+                                    content_type=fault.content_type or "text/html")
+        if request.path == "/robots.txt" and self._lookup("/robots.txt") is None:
+            return web.Response(text="User-agent: *\nAllow: /\n")
+        found = self._lookup(key)
+        if found is None:
+            return web.Response(status=404, text="not found")
+        body, ctype = found
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        headers = {"ETag": etag, "Last-Modified": _LAST_MODIFIED, "Cache-Control": "no-cache"}
+        if request.headers.get("If-None-Match") == etag:
+            self.not_modified += 1
+            return web.Response(status=304, headers=headers)
+        charset = "utf-8" if ctype.startswith("text/") or "xml" in ctype or "json" in ctype else None
+        return web.Response(body=body, content_type=ctype, charset=charset, headers=headers)
+
+    async def __aenter__(self) -> BlogServer:
+        app = web.Application()
+        app.router.add_route("GET", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        # a hanging handler must not hold the test up for aiohttp's default 60 s on exit
+        site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=0.2)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    async with BlogServer(args.root, port=args.port) as server:
+        print(f"serving {args.root} on {server.url()}", flush=True)
+        await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--port", type=int, default=8000)
+    asyncio.run(_serve(parser.parse_args()))

@@ -1,0 +1,98 @@
+"""Configuration: lookup order, validation errors that name the key, masked secrets."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from jobs.config import ConfigError, load_config, load_secrets, parse_config
+from tests.conftest import paperbot_env, run_paperbot, write_config
+
+BAD_CONFIGS = [
+    ("unknown top-level key", "colour = 'blue'\n", "colour: unknown key"),
+    ("unknown nested key", "[telegram]\ntoken = 'x'\n", "telegram.token: unknown key"),
+    ("wrong type", "[schedule]\ncrawl_every_minutes = 'hourly'\n",
+     "schedule.crawl_every_minutes: expected a number"),
+    ("bad url", "[[sources]]\nname='a'\nkind='rss'\nurl='not a url'\n", "sources[0].url"),
+    ("duplicate source",
+     "[[sources]]\nname='a'\nkind='rss'\nurl='https://a.example/feed'\n"
+     "[[sources]]\nname='a'\nkind='rss'\nurl='https://b.example/feed'\n",
+     "sources[1].name: duplicate source name 'a'"),
+    ("unknown kind", "[[sources]]\nname='a'\nkind='gopher'\nurl='https://a.example/'\n",
+     "sources[0].kind"),
+    ("missing required", "[[sources]]\nname='a'\nkind='rss'\n", "sources[0].url: required"),
+    ("list of wrong items", "[telegram]\nadmin_chat_ids = ['me']\n",
+     "telegram.admin_chat_ids[0]: expected an integer"),
+]
+
+
+@pytest.mark.parametrize("label,body,message", BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
+def test_bad_config_is_rejected_naming_the_key(tmp_path, label, body, message):
+    path = write_config(tmp_path, body)
+    with pytest.raises(ConfigError) as err:
+        load_config(path, env={})
+    assert message in str(err.value)
+
+
+async def test_bad_config_exits_2_and_writes_nothing(tmp_path):
+    state = tmp_path / "state"
+    path = write_config(tmp_path, f"state_dir = '{state}'\n[llm]\nmodle = 'x'\n")
+    for args in (["crawl", "once"], ["papers"], ["status"]):
+        result = await run_paperbot("--config", str(path), *args, cwd=tmp_path)
+        assert result.code == 2, result.stderr
+        assert "llm.modle: unknown key" in result.stderr
+    assert not state.exists()
+
+
+def test_lookup_order_and_state_dir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    # nothing anywhere: built-in defaults, the real blogs, ./state
+    cfg = load_config(None, env={})
+    assert cfg.path is None and str(cfg.state_dir) == "state"
+    assert {s.kind for s in cfg.sources} >= {"rss", "discourse", "html"}
+    # $STATE_DIRECTORY (systemd) when the file does not say
+    assert str(load_config(None, env={"STATE_DIRECTORY": "/var/lib/paperbot"}).state_dir) == \
+        "/var/lib/paperbot"
+    # ./paperbot.toml, then $PAPERBOT_CONFIG over it, then --config over both
+    write_config(tmp_path, "log_level = 'DEBUG'\n")
+    env_file = write_config(tmp_path, "log_level = 'WARNING'\n", name="env.toml")
+    explicit = write_config(tmp_path, "log_level = 'ERROR'\n", name="explicit.toml")
+    assert load_config(None, env={}).log_level == "DEBUG"
+    assert load_config(None, env={"PAPERBOT_CONFIG": str(env_file)}).log_level == "WARNING"
+    assert load_config(explicit, env={"PAPERBOT_CONFIG": str(env_file)}).log_level == "ERROR"
+
+
+def test_relative_file_urls_resolve_against_the_config_file(tmp_path):
+    path = write_config(tmp_path, textwrap.dedent("""
+        [[sources]]
+        name = "local"
+        kind = "rss"
+        url = "file:blog/feed.xml"
+    """))
+    cfg = load_config(path, env={})
+    assert cfg.sources[0].url == (tmp_path / "blog" / "feed.xml").as_uri()
+
+
+def test_secrets_come_from_env_or_systemd_credentials(tmp_path):
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "TELEGRAM_BOT_TOKEN").write_text("123:from-credential\n")
+    secrets = load_secrets({"CREDENTIALS_DIRECTORY": str(creds), "OPENAI_API_KEY": "sk-env"})
+    assert secrets.telegram_bot_token == "123:from-credential"
+    assert secrets.openai_api_key == "sk-env"
+    with pytest.raises(ConfigError, match="unknown key"):
+        parse_config({"telegram": {"bot_token": "x"}}, env={})
+
+
+async def test_config_show_masks_secrets(tmp_path):
+    token = "123456:ABCDEFsecretTOKENvalue"
+    env = paperbot_env(tmp_path, TELEGRAM_BOT_TOKEN=token, OPENAI_API_KEY="sk-verysecretkey")
+    result = await run_paperbot("config", "show", cwd=tmp_path, env=env)
+    assert result.code == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert token not in result.stdout and "sk-verysecretkey" not in result.stdout
+    assert shown["secrets"]["telegram_bot_token"].startswith("123")
+    assert shown["telegram"]["max_messages_per_second"] == 30
+    assert shown["arxiv"]["api_url"].startswith("https://export.arxiv.org")
