@@ -287,6 +287,9 @@ async def test_cli_summarize_once(tmp_path, stub):
     assert stub.calls == 1 and "summaries written:    1" in res.stdout
     res = await run_paperbot("summarize", "once", "--lang", "ja", cwd=tmp_path, env=env)
     assert res.code == 0 and stub.calls == 2  # only the other paper
+    res = await run_paperbot("status", "--json", cwd=tmp_path, env=env)
+    llm = json.loads(res.stdout)["llm"]
+    assert llm["calls_today"] == 2 and llm["tokens_today"] == llm["tokens_total"] > 0
     stub.default = "500"
     res = await run_paperbot("summarize", "once", "--lang", "ru", cwd=tmp_path, env=env)
     assert res.code == 1 and "fallback" in res.stdout

@@ -31,8 +31,9 @@ def best_summary(db: sqlite_utils.Database, arxiv_id: str, lang: str) -> dict | 
 # --------------------------------------------------------------------------- summarize step
 
 FALLBACK_MODEL = "fallback"
-# Outcomes of an LLM call that count as a failure (see ``record_usage``).
-FAILED_OUTCOMES = ("error", "timeout", "invalid", "unsupported")
+# Outcomes of an LLM call that count as a failure for the paper (see ``record_usage``);
+# 'unsupported' (the endpoint refused structured output) is the endpoint's, not the paper's.
+FAILED_OUTCOMES = ("error", "timeout", "invalid")
 
 
 def utc_day(now: str | None = None) -> str:
