@@ -79,12 +79,17 @@ def crawl_group() -> None:
                    "papers found are archived, not pushed to subscribers.")
 @click.option("--no-notify", is_flag=True,
               help="Archive the papers found instead of pushing them to subscribers.")
+@click.option("--wait", "wait_lock", is_flag=True,
+              help="If another crawl is running on this state directory, wait for it to "
+                   "finish instead of exiting 75.")
 @pass_ctx
-def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify: bool) -> None:
+def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify: bool,
+                   wait_lock: bool) -> None:
     """Crawl the sources once, extract their papers into SQLite and print what is new.
 
     Exits 0 when every source succeeded, 1 when any failed (each failure is named with
-    its reason; what the other sources found is kept)."""
+    its reason; what the other sources found is kept), 75 when another crawl (by hand or
+    by `paperbot run`) is already running on this state directory (see --wait)."""
 
     config = ctx.config
     if source_names:
@@ -94,8 +99,20 @@ def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify
         sources = [config.source(n) for n in source_names]
     else:
         sources = [s for s in config.sources if s.enabled]
-    results = _crawl_with_progress(config, sources, since.strftime("%Y-%m-%d") if since else None,
-                                   no_notify)
+    from jobs.lock import EX_TEMPFAIL, LockBusy, crawl_lock
+
+    lock = crawl_lock(config.state_dir)
+    try:
+        lock.acquire(wait=wait_lock)
+    except LockBusy as exc:
+        click.echo(f"another crawl is running ({exc.holder or 'holder unknown'}); not crawling. "
+                   "Use --wait to wait for it.", err=True)
+        click.get_current_context().exit(EX_TEMPFAIL)
+    try:
+        results = _crawl_with_progress(config, sources,
+                                       since.strftime("%Y-%m-%d") if since else None, no_notify)
+    finally:
+        lock.release()
     click.echo(_results_table(results))
     failed = [r for r in results if not r.ok]
     for r in failed:
