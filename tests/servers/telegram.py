@@ -1,0 +1,743 @@
+"""A local Telegram Bot API server for tests and benchmarks (aiohttp, 127.0.0.1).
+
+It speaks the real wire protocol at ``/bot<token>/<method>`` (query string, JSON,
+url-encoded and multipart bodies, like api.telegram.org), so the real
+python-telegram-bot client is pointed at it with ``[telegram] api_base_url =
+stub.base_url`` and nothing is monkeypatched.
+
+Implemented methods: getMe, getUpdates (long polling with offset/limit/timeout),
+sendMessage, editMessageText, answerCallbackQuery, setMyCommands, getMyCommands,
+deleteMyCommands, deleteWebhook, getChat, close/logOut (no-ops).
+
+Behaviour that mirrors Telegram:
+
+* ``parse_mode=HTML`` is validated strictly: unknown tags, unclosed / misnested tags,
+  bad attributes and unsupported entities → 400 "Bad Request: can't parse entities: …";
+  more than 4096 characters (UTF-16 code units) after entity parsing → 400
+  "Bad Request: message is too long"; empty text → 400 "Bad Request: message text is empty".
+* Rate limits: a global token bucket (``rate`` messages/s, burst ``burst``, default one
+  second's worth), a per-private-chat bucket (``chat_rate``/``chat_burst``) and a
+  per-group/channel bucket (``group_per_minute``). Over the limit → 429
+  ``{"ok":false,"error_code":429,"description":"Too Many Requests: retry after N",
+  "parameters":{"retry_after":N}}``.
+* ``block(chat_id)`` → 403 "Forbidden: bot was blocked by the user";
+  ``not_found(chat_id)`` → 400 "Bad Request: chat not found";
+  ``fail_next(method, n, status=500)`` injects errors.
+
+Test API (Python): ``inject_message``, ``inject_command``, ``inject_callback``,
+``sent`` / ``messages_to(chat_id)`` / ``wait_for_sent(n)``, ``stats``, ``commands``,
+``callback_answers``. The same controls are served over HTTP under ``/_stub/`` for
+cross-process use (benchmarks, the service end-to-end test):
+``GET /_stub/stats``, ``GET /_stub/sent?chat_id=``, ``POST /_stub/inject`` (JSON:
+``{"chat_id", "text", "language_code", ...}`` or ``{"callback": {...}}``),
+``POST /_stub/block`` ``{"chat_id"}``, ``POST /_stub/not_found``,
+``POST /_stub/fail_next`` ``{"method", "count", "status", "description"}``,
+``POST /_stub/reset``.
+
+Standalone: ``python -m tests.servers.telegram --port 8081 --rate 300``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import math
+import re
+import time
+from collections import defaultdict, deque
+from typing import Any
+
+from aiohttp import web
+
+MAX_TEXT = 4096
+BOT_ID = 4242
+BOT_USERNAME = "paperbot_test_bot"
+
+ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
+    "a", "code", "pre", "blockquote", "tg-emoji",
+}
+NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+class EntityError(ValueError):
+    """The text is not valid Telegram HTML (message after "can't parse entities: ")."""
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+_TAG_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9-]*")
+_ATTR = re.compile(r"\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*(?:=\s*(\"[^\"]*\"|'[^']*'|[^\s>\"']+))?")
+
+
+def _decode_entity(text: str, i: int) -> tuple[str, int]:
+    """Decode the entity starting at text[i] == '&'; return (char, next index)."""
+    end = text.find(";", i + 1, i + 12)
+    if end == -1:
+        raise EntityError(f"Unsupported HTML entity at byte offset {len(text[:i].encode())}")
+    name = text[i + 1 : end]
+    if name in NAMED_ENTITIES:
+        return NAMED_ENTITIES[name], end + 1
+    if name.startswith("#"):
+        try:
+            code = int(name[2:], 16) if name[1:2] in ("x", "X") else int(name[1:])
+            return chr(code), end + 1
+        except (ValueError, OverflowError):
+            pass
+    raise EntityError(f"Unsupported HTML entity at byte offset {len(text[:i].encode())}")
+
+
+def _decode_attr(value: str) -> str:
+    out, i = [], 0
+    while i < len(value):
+        if value[i] == "&":
+            ch, i = _decode_entity(value, i)
+            out.append(ch)
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+def parse_html(text: str) -> str:
+    """Validate ``text`` as Telegram HTML and return the visible text (entities decoded).
+
+    Raises :class:`EntityError` with a Telegram-like message.
+    """
+    out: list[str] = []
+    stack: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "&":
+            decoded, i = _decode_entity(text, i)
+            out.append(decoded)
+            continue
+        if ch != "<":
+            out.append(ch)
+            i += 1
+            continue
+        offset = len(text[:i].encode())
+        close = text.find(">", i)
+        if close == -1:
+            raise EntityError(f"Unclosed start tag at byte offset {offset}")
+        inner = text[i + 1 : close]
+        if inner.startswith("/"):
+            name = inner[1:].strip().lower()
+            if not stack:
+                raise EntityError(f"Unexpected end tag at byte offset {offset}")
+            if stack[-1] != name:
+                raise EntityError(
+                    f'Unmatched end tag at byte offset {offset}, expected "</{stack[-1]}>", '
+                    f'found "</{name}>"')
+            stack.pop()
+            i = close + 1
+            continue
+        m = _TAG_NAME.match(inner)
+        if not m:
+            raise EntityError(f"Unexpected start tag at byte offset {offset}")
+        name = m.group(0).lower()
+        if name not in ALLOWED_TAGS:
+            raise EntityError(f'Unsupported start tag "{name}" at byte offset {offset}')
+        rest = inner[m.end():]
+        attrs: dict[str, str] = {}
+        pos = 0
+        while pos < len(rest) and rest[pos:].strip():
+            am = _ATTR.match(rest, pos)
+            if not am or am.end() == pos:
+                raise EntityError(f'Can\'t parse attributes of tag "{name}" at byte offset {offset}')
+            raw = am.group(2) or ""
+            if raw[:1] in ("'", '"'):
+                raw = raw[1:-1]
+            attrs[am.group(1).lower()] = _decode_attr(raw)
+            pos = am.end()
+        if name == "a" and not attrs.get("href"):
+            raise EntityError(f'Tag "a" must have attribute "href" at byte offset {offset}')
+        if name == "span" and attrs.get("class") != "tg-spoiler":
+            raise EntityError(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
+        stack.append(name)
+        i = close + 1
+    if stack:
+        raise EntityError(f'Can\'t find end tag corresponding to start tag "{stack[-1]}"')
+    return "".join(out)
+
+
+class TokenBucket:
+    """``rate`` tokens per second, at most ``burst`` stored; starts full."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, max(1.0, burst)
+        self.tokens, self.at = self.burst, time.monotonic()
+
+    def take(self) -> float:
+        """Take a token: 0.0 on success, else the seconds until one is available."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.rate
+
+
+@dataclasses.dataclass
+class Sent:
+    chat_id: int | str
+    text: str  # as sent (HTML source when parse_mode is HTML)
+    parse_mode: str | None
+    visible: str  # the text after entity parsing
+    message_id: int
+    method: str = "sendMessage"
+    reply_markup: Any = None
+    link_preview_options: Any = None
+    at: float = 0.0
+
+
+class TelegramStub:
+    def __init__(self, *, token: str | None = None, rate: float | None = None,
+                 burst: float | None = None, chat_rate: float | None = None,
+                 chat_burst: float = 3.0, group_per_minute: float | None = None,
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        self.token = token  # None: accept any token
+        self.rate, self.burst = rate, burst
+        self.chat_rate, self.chat_burst = chat_rate, chat_burst
+        self.group_per_minute = group_per_minute
+        self.host, self.port = host, port
+        self._runner: web.AppRunner | None = None
+        self.reset()
+
+    # ------------------------------------------------------------------ state
+    def reset(self) -> None:
+        self.sent: list[Sent] = []
+        self.attempts: list[tuple[str, Any, int]] = []  # (method, chat_id, http status)
+        self.edits: list[Sent] = []
+        self.callback_answers: list[dict] = []
+        self.commands: dict[tuple[str, str], list[dict]] = {}
+        self.blocked: set[Any] = set()
+        self.missing: set[Any] = set()
+        self.chats: dict[Any, dict] = {}
+        self.failures: dict[str, deque] = defaultdict(deque)
+        self.stats: dict[str, int] = defaultdict(int)
+        self._updates: list[dict] = []
+        self._next_update_id = 1000
+        self._next_message_id = 1
+        self._confirmed = 0
+        self._new_update = asyncio.Event() if self._loop_running() else None
+        self._sent_event = asyncio.Event() if self._loop_running() else None
+        self._global = TokenBucket(self.rate, self.burst or self.rate) if self.rate else None
+        self._chat_buckets: dict[Any, TokenBucket] = {}
+
+    @staticmethod
+    def _loop_running() -> bool:
+        try:
+            asyncio.get_running_loop()
+            return True
+        except RuntimeError:
+            return False
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://{self.host}:{self.port}/file/bot"
+
+    def block(self, chat_id: Any) -> None:
+        self.blocked.add(chat_id)
+
+    def unblock(self, chat_id: Any) -> None:
+        self.blocked.discard(chat_id)
+
+    def not_found(self, chat_id: Any) -> None:
+        self.missing.add(chat_id)
+
+    def add_chat(self, chat_id: int, *, type: str = "channel", username: str | None = None,
+                 title: str | None = None) -> None:
+        """Register a chat for getChat (e.g. a channel known by ``@username``)."""
+        self.chats[chat_id] = {"id": chat_id, "type": type, "title": title or str(chat_id),
+                               "username": username}
+
+    def fail_next(self, method: str = "sendMessage", count: int = 1, *, status: int = 500,
+                  description: str | None = None, retry_after: int | None = None) -> None:
+        """The next ``count`` calls of ``method`` fail with ``status``."""
+        desc = description or {500: "Internal Server Error", 502: "Bad Gateway",
+                               429: "Too Many Requests: retry after 1"}.get(status, "Error")
+        for _ in range(count):
+            self.failures[method].append((status, desc, retry_after))
+
+    def messages_to(self, chat_id: Any) -> list[Sent]:
+        return [m for m in self.sent if m.chat_id == chat_id]
+
+    # ---------------------------------------------------------------- updates
+    def _user(self, user_id: int, language_code: str | None, username: str | None) -> dict:
+        user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        if language_code:
+            user["language_code"] = language_code
+        if username:
+            user["username"] = username
+        return user
+
+    def _chat(self, chat_id: int, chat_type: str, username: str | None) -> dict:
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = f"User{chat_id}"
+        else:
+            chat["title"] = f"Chat {chat_id}"
+        if username:
+            chat["username"] = username
+        return chat
+
+    def _push(self, payload: dict) -> int:
+        self._next_update_id += 1
+        update = {"update_id": self._next_update_id, **payload}
+        self._updates.append(update)
+        if self._new_update is not None:
+            self._new_update.set()
+        return self._next_update_id
+
+    def inject_message(self, chat_id: int, text: str, *, user_id: int | None = None,
+                       language_code: str | None = "en", chat_type: str = "private",
+                       username: str | None = None) -> int:
+        """Queue a message update (a ``/command`` gets its bot_command entity). Returns its id."""
+        message: dict[str, Any] = {
+            "message_id": self._new_message_id(),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, chat_type, username),
+            "from": self._user(user_id or abs(chat_id), language_code, username),
+            "text": text,
+        }
+        if text.startswith("/"):
+            cmd = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(cmd)}]
+        return self._push({"message": message})
+
+    inject_command = inject_message
+
+    def inject_callback(self, chat_id: int, data: str, *, message_id: int | None = None,
+                        user_id: int | None = None, language_code: str | None = "en",
+                        chat_type: str = "private") -> int:
+        """Queue a callback query (a press on an inline keyboard button). Returns its id."""
+        if message_id is None:
+            mine = self.messages_to(chat_id)
+            message_id = mine[-1].message_id if mine else self._new_message_id()
+        query = {
+            "id": f"cbq{self._next_update_id + 1}",
+            "from": self._user(user_id or abs(chat_id), language_code, None),
+            "chat_instance": f"ci{chat_id}",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": self._chat(chat_id, chat_type, None),
+                "from": self._bot_user(),
+                "text": "…",
+            },
+        }
+        return self._push({"callback_query": query})
+
+    @property
+    def pending_updates(self) -> int:
+        return sum(1 for u in self._updates if u["update_id"] >= self._confirmed)
+
+    async def wait_for_sent(self, count: int, *, timeout: float = 10.0,
+                            chat_id: Any = None) -> list[Sent]:
+        """Wait until ``count`` messages (to ``chat_id`` if given) were sent; return them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.sent if chat_id is None else self.messages_to(chat_id)
+            if len(got) >= count:
+                return got
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"expected {count} messages, got {len(got)}: "
+                                   f"{[m.visible[:80] for m in got]}")
+            self._sent_event.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._sent_event.wait(), min(left, 0.2))
+
+    async def wait_until(self, predicate, *, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise TimeoutError("condition not met")
+            await asyncio.sleep(0.02)
+
+    # --------------------------------------------------------------- protocol
+    def _bot_user(self) -> dict:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "paperbot", "username": BOT_USERNAME}
+
+    def _new_message_id(self) -> int:
+        self._next_message_id += 1
+        return self._next_message_id
+
+    @staticmethod
+    def ok(result: Any) -> web.Response:
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    def error(status: int, description: str, parameters: dict | None = None) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        return web.json_response(body, status=status)
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        ctype = request.content_type
+        if ctype == "application/json":
+            body = await request.text()
+            if body.strip():
+                params.update(json.loads(body))
+        elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.post()
+            params.update({k: v for k, v in form.items() if isinstance(v, str)})
+        return params
+
+    @staticmethod
+    def _json_field(value: Any) -> Any:
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                return json.loads(value)
+        return value
+
+    @staticmethod
+    def _int(value: Any, default: int | None = None) -> int | None:
+        if value is None or value == "":
+            return default
+        return int(value)
+
+    @staticmethod
+    def _chat_id(value: Any) -> int | str | None:
+        if value is None:
+            return None
+        if isinstance(value, int):
+            return value
+        s = str(value)
+        return int(s) if re.fullmatch(r"-?\d+", s) else s
+
+    async def handle(self, request: web.Request) -> web.Response:
+        token, method = request.match_info["token"], request.match_info["method"]
+        self.stats["requests"] += 1
+        if self.token is not None and token != self.token:
+            return self.error(401, "Unauthorized")
+        try:
+            params = await self._params(request)
+        except ValueError:
+            return self.error(400, "Bad Request: can't parse JSON")
+        handler = getattr(self, f"m_{method.lower()}", None)
+        if handler is None:
+            return self.error(404, "Not Found: method not found")
+        if self.failures[method]:
+            status, desc, retry_after = self.failures[method].popleft()
+            self.stats[f"injected_{status}"] += 1
+            self.attempts.append((method, self._chat_id(params.get("chat_id")), status))
+            return self.error(status, desc,
+                              {"retry_after": retry_after} if retry_after else None)
+        return await handler(params)
+
+    async def m_getme(self, params: dict) -> web.Response:
+        return self.ok({**self._bot_user(), "can_join_groups": True,
+                        "can_read_all_group_messages": False, "supports_inline_queries": False})
+
+    async def m_deletewebhook(self, params: dict) -> web.Response:
+        if str(params.get("drop_pending_updates", "")).lower() == "true":
+            self._confirmed = self._next_update_id + 1
+        return self.ok(True)
+
+    async def m_close(self, params: dict) -> web.Response:
+        return self.ok(True)
+
+    m_logout = m_close
+
+    async def m_getupdates(self, params: dict) -> web.Response:
+        offset = self._int(params.get("offset"), 0) or 0
+        limit = self._int(params.get("limit"), 100) or 100
+        timeout = float(params.get("timeout") or 0)
+        if offset:
+            self._confirmed = max(self._confirmed, offset)
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + timeout
+        while True:
+            ready = [u for u in self._updates if u["update_id"] >= self._confirmed][:limit]
+            left = deadline - time.monotonic()
+            if ready or left <= 0:
+                return self.ok(ready)
+            self._new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), left)
+
+    def _rate_limited(self, chat_id: Any) -> int | None:
+        """Seconds to retry after when ``chat_id`` is over a limit, else None (token taken)."""
+        bucket = None
+        is_group = isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0)
+        if is_group and self.group_per_minute:
+            bucket = self._chat_buckets.get(chat_id) or TokenBucket(
+                self.group_per_minute / 60.0, self.group_per_minute)
+        elif not is_group and self.chat_rate:
+            bucket = self._chat_buckets.get(chat_id) or TokenBucket(self.chat_rate,
+                                                                   self.chat_burst)
+        if bucket is not None:
+            self._chat_buckets[chat_id] = bucket
+        # check both before taking either token
+        wait = 0.0
+        for b in (self._global, bucket):
+            if b is not None:
+                now = time.monotonic()
+                tokens = min(b.burst, b.tokens + (now - b.at) * b.rate)
+                if tokens < 1.0:
+                    wait = max(wait, (1.0 - tokens) / b.rate)
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        for b in (self._global, bucket):
+            if b is not None:
+                b.take()
+        return None
+
+    def _check_chat(self, chat_id: Any, method: str) -> web.Response | None:
+        if chat_id is None or chat_id == "":
+            return self.error(400, "Bad Request: chat_id is empty")
+        if chat_id in self.missing:
+            self.attempts.append((method, chat_id, 400))
+            return self.error(400, "Bad Request: chat not found")
+        if chat_id in self.blocked:
+            self.attempts.append((method, chat_id, 403))
+            self.stats["forbidden"] += 1
+            kind = "bot was kicked from the channel chat" if (
+                isinstance(chat_id, str) or chat_id < 0) else "bot was blocked by the user"
+            return self.error(403, f"Forbidden: {kind}")
+        return None
+
+    def _validate_text(self, text: Any, parse_mode: Any) -> tuple[str | None, web.Response | None]:
+        if not isinstance(text, str) or not text.strip():
+            return None, self.error(400, "Bad Request: message text is empty")
+        if parse_mode and str(parse_mode).lower() == "html":
+            try:
+                visible = parse_html(text)
+            except EntityError as exc:
+                self.stats["bad_entities"] += 1
+                return None, self.error(400, f"Bad Request: can't parse entities: {exc}")
+        elif parse_mode:
+            return None, self.error(400, f"Bad Request: unsupported parse_mode {parse_mode}")
+        else:
+            visible = text
+        visible = visible.strip()
+        if not visible:
+            return None, self.error(400, "Bad Request: message text is empty")
+        if utf16_len(visible) > MAX_TEXT:
+            self.stats["too_long"] += 1
+            return None, self.error(400, "Bad Request: message is too long")
+        return visible, None
+
+    def _message(self, chat_id: Any, message_id: int, visible: str) -> dict:
+        if isinstance(chat_id, str):
+            chat = {"id": -1000000000000 - abs(hash(chat_id)) % 10**9, "type": "channel",
+                    "title": chat_id, "username": chat_id.lstrip("@")}
+        elif chat_id < 0:
+            chat = {"id": chat_id, "type": "supergroup" if chat_id < -10**12 else "group",
+                    "title": f"Chat {chat_id}"}
+        else:
+            chat = {"id": chat_id, "type": "private", "first_name": f"User{chat_id}"}
+        return {"message_id": message_id, "date": int(time.time()), "chat": chat,
+                "from": self._bot_user(), "text": visible}
+
+    async def m_sendmessage(self, params: dict) -> web.Response:
+        chat_id = self._chat_id(params.get("chat_id"))
+        bad = self._check_chat(chat_id, "sendMessage")
+        if bad is not None:
+            return bad
+        retry = self._rate_limited(chat_id)
+        if retry is not None:
+            self.stats["too_many_requests"] += 1
+            self.attempts.append(("sendMessage", chat_id, 429))
+            return self.error(429, f"Too Many Requests: retry after {retry}",
+                              {"retry_after": retry})
+        parse_mode = params.get("parse_mode") or None
+        visible, bad = self._validate_text(params.get("text"), parse_mode)
+        if bad is not None:
+            self.attempts.append(("sendMessage", chat_id, 400))
+            return bad
+        self.attempts.append(("sendMessage", chat_id, 200))
+        msg = Sent(chat_id=chat_id, text=params["text"], parse_mode=parse_mode, visible=visible,
+                   message_id=self._new_message_id(),
+                   reply_markup=self._json_field(params.get("reply_markup")),
+                   link_preview_options=self._json_field(params.get("link_preview_options")),
+                   at=time.monotonic())
+        self.sent.append(msg)
+        self.stats["sent"] += 1
+        if self._sent_event is not None:
+            self._sent_event.set()
+        return self.ok(self._message(chat_id, msg.message_id, visible))
+
+    async def m_editmessagetext(self, params: dict) -> web.Response:
+        chat_id = self._chat_id(params.get("chat_id"))
+        bad = self._check_chat(chat_id, "editMessageText")
+        if bad is not None:
+            return bad
+        parse_mode = params.get("parse_mode") or None
+        visible, bad = self._validate_text(params.get("text"), parse_mode)
+        if bad is not None:
+            return bad
+        message_id = self._int(params.get("message_id"))
+        msg = Sent(chat_id=chat_id, text=params["text"], parse_mode=parse_mode, visible=visible,
+                   message_id=message_id, method="editMessageText",
+                   reply_markup=self._json_field(params.get("reply_markup")),
+                   at=time.monotonic())
+        self.edits.append(msg)
+        self.stats["edits"] += 1
+        if self._sent_event is not None:
+            self._sent_event.set()
+        return self.ok(self._message(chat_id, message_id, visible))
+
+    async def m_answercallbackquery(self, params: dict) -> web.Response:
+        self.callback_answers.append(dict(params))
+        return self.ok(True)
+
+    @staticmethod
+    def _scope_key(params: dict) -> tuple[str, str]:
+        scope = TelegramStub._json_field(params.get("scope")) or {"type": "default"}
+        key = scope.get("type", "default")
+        if "chat_id" in scope:
+            key += f":{scope['chat_id']}"
+        return key, params.get("language_code") or ""
+
+    async def m_setmycommands(self, params: dict) -> web.Response:
+        commands = self._json_field(params.get("commands")) or []
+        for c in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", c.get("command", "")):
+                return self.error(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(c.get("description", "")) <= 256:
+                return self.error(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        self.commands[self._scope_key(params)] = commands
+        return self.ok(True)
+
+    async def m_getmycommands(self, params: dict) -> web.Response:
+        return self.ok(self.commands.get(self._scope_key(params), []))
+
+    async def m_deletemycommands(self, params: dict) -> web.Response:
+        self.commands.pop(self._scope_key(params), None)
+        return self.ok(True)
+
+    async def m_getchat(self, params: dict) -> web.Response:
+        chat_id = self._chat_id(params.get("chat_id"))
+        found = None
+        for cid, chat in self.chats.items():
+            if chat_id == cid or (isinstance(chat_id, str)
+                                  and chat.get("username") == chat_id.lstrip("@")):
+                found = chat
+        if found is None or chat_id in self.missing:
+            return self.error(400, "Bad Request: chat not found")
+        return self.ok({**{k: v for k, v in found.items() if v is not None},
+                        "accent_color_id": 0, "max_reaction_count": 11,
+                        "accepted_gift_types": {"unlimited_gifts": False,
+                                                "limited_gifts": False,
+                                                "unique_gifts": False,
+                                                "premium_subscription": False}})
+
+    # -------------------------------------------------------- HTTP test API
+    async def c_stats(self, request: web.Request) -> web.Response:
+        return web.json_response({**self.stats, "pending_updates": self.pending_updates})
+
+    async def c_sent(self, request: web.Request) -> web.Response:
+        chat = request.query.get("chat_id")
+        msgs = self.sent if chat is None else self.messages_to(self._chat_id(chat))
+        return web.json_response([dataclasses.asdict(m) for m in msgs])
+
+    async def c_inject(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if "callback" in body:
+            cb = body["callback"]
+            uid = self.inject_callback(cb.pop("chat_id"), cb.pop("data"), **cb)
+        else:
+            uid = self.inject_message(body.pop("chat_id"), body.pop("text"), **body)
+        return web.json_response({"update_id": uid})
+
+    async def c_block(self, request: web.Request) -> web.Response:
+        self.block((await request.json())["chat_id"])
+        return web.json_response({"ok": True})
+
+    async def c_not_found(self, request: web.Request) -> web.Response:
+        self.not_found((await request.json())["chat_id"])
+        return web.json_response({"ok": True})
+
+    async def c_fail_next(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.fail_next(body.get("method", "sendMessage"), body.get("count", 1),
+                       status=body.get("status", 500), description=body.get("description"),
+                       retry_after=body.get("retry_after"))
+        return web.json_response({"ok": True})
+
+    async def c_reset(self, request: web.Request) -> web.Response:
+        self.reset()
+        return web.json_response({"ok": True})
+
+    # ------------------------------------------------------------- lifecycle
+    def make_app(self) -> web.Application:
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_get("/_stub/stats", self.c_stats)
+        app.router.add_get("/_stub/sent", self.c_sent)
+        app.router.add_post("/_stub/inject", self.c_inject)
+        app.router.add_post("/_stub/block", self.c_block)
+        app.router.add_post("/_stub/not_found", self.c_not_found)
+        app.router.add_post("/_stub/fail_next", self.c_fail_next)
+        app.router.add_post("/_stub/reset", self.c_reset)
+        app.router.add_route("*", "/bot{token}/{method}", self.handle)
+        return app
+
+    async def start(self) -> TelegramStub:
+        if self._new_update is None:
+            self._new_update, self._sent_event = asyncio.Event(), asyncio.Event()
+        self._runner = web.AppRunner(self.make_app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._new_update is not None:
+            self._new_update.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> TelegramStub:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    stub = TelegramStub(token=args.token, rate=args.rate, burst=args.burst,
+                        chat_rate=args.chat_rate, group_per_minute=args.group_per_minute,
+                        host=args.host, port=args.port)
+    await stub.start()
+    print(f"telegram stub listening on {stub.base_url} (rate={args.rate})", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await stub.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Local Telegram Bot API stub")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--token", default=None, help="accept only this token")
+    parser.add_argument("--rate", type=float, default=None, help="global messages/second")
+    parser.add_argument("--burst", type=float, default=None, help="global burst (default: rate)")
+    parser.add_argument("--chat-rate", type=float, default=None, help="per private chat msgs/s")
+    parser.add_argument("--group-per-minute", type=float, default=None)
+    args = parser.parse_args()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(args))
+
+
+if __name__ == "__main__":
+    main()
