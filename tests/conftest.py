@@ -44,10 +44,10 @@ def paperbot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 async def run_paperbot(*args: str, cwd: Path, env: dict[str, str] | None = None,
                        timeout: float = 90) -> Result:
-    """Run ``python -m jobs.cli ARGS`` as a user would, without blocking the test's loop
+    """Run ``python -m jobs ARGS`` as a user would, without blocking the test's loop
     (local servers in the same loop keep answering)."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "jobs.cli", *args, cwd=str(cwd),
+        sys.executable, "-m", "jobs", *args, cwd=str(cwd),
         env=env if env is not None else paperbot_env(cwd),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
