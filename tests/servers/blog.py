@@ -128,10 +128,10 @@ class BlogServer:
     async def __aenter__(self) -> BlogServer:
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
         # a hanging handler must not hold the test up for aiohttp's default 60 s on exit
-        site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=0.2)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
         return self
