@@ -13,7 +13,6 @@ The service hosts it in its own asyncio loop, started by hand::
 from __future__ import annotations
 
 import logging
-import math
 
 import sqlite_utils
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
@@ -32,6 +31,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot import handlers, i18n
+from bot.delivery import in_flight_limit
 from jobs.config import Config
 
 log = logging.getLogger("paperbot.bot")
@@ -51,7 +51,8 @@ def rate_limiter(config: Config) -> AIORateLimiter:
 
 
 def _pool_size(config: Config) -> int:
-    return max(16, min(256, math.ceil(config.telegram.max_messages_per_second * 0.25)))
+    # httpx's pool costs O(connections) per request: size it to the sends in flight.
+    return in_flight_limit(config) + 4
 
 
 def build_bot(*, config: Config, token: str) -> ExtBot:

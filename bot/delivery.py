@@ -240,6 +240,12 @@ def labels(lang: str) -> render.Labels:
 
 
 # --------------------------------------------------------------------------- sending
+def in_flight_limit(config: Config) -> int:
+    """Sends awaiting Telegram's answer at once: ~0.1 s worth at the global rate (covers
+    Telegram's latency), 4..32. Also bounds the rows a crash can leave ambiguous."""
+    return max(4, min(32, math.ceil(config.telegram.max_messages_per_second * 0.1)))
+
+
 @dataclasses.dataclass
 class _Job:
     chat_id: int
@@ -264,7 +270,7 @@ class _Sender:
             tg.per_chat_messages_per_second > 0) else 0.0
         self.group_gap = max(self.private_gap, 60.0 / tg.group_messages_per_minute) if (
             tg.group_messages_per_minute > 0) else self.private_gap
-        self.max_in_flight = max(8, min(128, math.ceil(tg.max_messages_per_second * 0.2)))
+        self.max_in_flight = in_flight_limit(config)
         self.sem = asyncio.Semaphore(self.max_in_flight)
         self.next_slot = time.monotonic()
         self.pause_until = 0.0
