@@ -25,6 +25,7 @@ import itertools
 import logging
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,6 +45,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from bot import i18n, render, topics
 from jobs.config import Config
@@ -94,13 +96,20 @@ class BotUnusable(DeliveryError):
     """The token was rejected or another instance holds the bot: stop the whole run."""
 
 
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """The wait Telegram asked for (PTB 22 warns about the type of ``retry_after``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        retry = exc.retry_after
+    return retry.total_seconds() if isinstance(retry, dt.timedelta) else float(retry)
+
+
 def classify(exc: Exception) -> DeliveryError:
     """Map a python-telegram-bot error to what the sender should do next."""
     msg = str(exc)
     low = msg.lower()
     if isinstance(exc, RetryAfter):
-        retry = exc.retry_after
-        seconds = retry.total_seconds() if isinstance(retry, dt.timedelta) else float(retry)
+        seconds = retry_after_seconds(exc)
         return RetryLater(f"flood control: retry after {seconds:g}s", after=seconds,
                           pause_all=True)
     if isinstance(exc, Forbidden):

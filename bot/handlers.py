@@ -21,7 +21,7 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import i18n, render, topics
-from bot.delivery import NO_PREVIEW, labels, paper_view
+from bot.delivery import NO_PREVIEW, labels, paper_view, retry_after_seconds
 from jobs.config import SUPPORTED_LANGS, Config
 from jobs.store import delivery as ledger
 from jobs.store import subscribers as subs
@@ -161,12 +161,8 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, *
     try:
         return await context.bot.send_message(**kwargs)
     except RetryAfter as exc:
-        await asyncio.sleep(_seconds(exc.retry_after) + 0.1)
+        await asyncio.sleep(retry_after_seconds(exc) + 0.1)
         return await context.bot.send_message(**kwargs)
-
-
-def _seconds(value) -> float:
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
 async def _edit_or_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,

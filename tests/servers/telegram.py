@@ -224,6 +224,7 @@ class TelegramStub:
         self.failures: dict[str, deque] = defaultdict(deque)
         self.stats: dict[str, int] = defaultdict(int)
         self._updates: list[dict] = []
+        self._history: list[dict] = []
         self._next_update_id = 1000
         self._next_message_id = 1
         self._confirmed = 0
@@ -297,6 +298,7 @@ class TelegramStub:
         self._next_update_id += 1
         update = {"update_id": self._next_update_id, **payload}
         self._updates.append(update)
+        self._history.append(update)
         if self._new_update is not None:
             self._new_update.set()
         return self._next_update_id
@@ -340,6 +342,14 @@ class TelegramStub:
             },
         }
         return self._push({"callback_query": query})
+
+    def redeliver_all(self) -> None:
+        """Offer every update ever injected again, as Telegram does with updates a bot
+        handled but never confirmed (it crashed before its next getUpdates)."""
+        self._updates = list(self._history)
+        self._confirmed = 0
+        if self._new_update is not None:
+            self._new_update.set()
 
     @property
     def pending_updates(self) -> int:
