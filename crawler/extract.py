@@ -53,6 +53,7 @@ CONTENT_SELECTORS = (
 _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "form", "button", "input",
               "select", "textarea", "svg", "canvas", "nav", "footer", "header", "img",
               "video", "audio", "picture", "link", "meta")
+_DROP_TAG_SET = frozenset(_DROP_TAGS)
 _CHROME_RE = re.compile(
     r"(?:^|[-_\s])(?:comments?|related|recommend\w*|share|sharing|social|subscribe|subscription"
     r"|reward\w*|donat\w*|tip-?jar|sponsor\w*|footer|toolbar|side-?bar|navbar|nav|menu"
@@ -249,20 +250,21 @@ def _body_root(html: str) -> tuple[BeautifulSoup, Tag]:
 
 
 def _strip_chrome(soup: BeautifulSoup, root: Tag) -> None:
-    for box in root.select("[data-onebox-src]"):
-        # a Discourse onebox: the linked page's copied title and abstract -> the bare link
-        src = box.get("data-onebox-src") or ""
-        new = soup.new_tag("p")
-        a = soup.new_tag("a", href=src)
-        a.string = src
-        new.append(a)
-        box.replace_with(new)
-    for tag in root.find_all(_DROP_TAGS):
-        tag.decompose()
-    doomed = []
-    for tag in root.find_all(True):
+    """Drop page chrome inside ``root`` (one pass over the tree; bs4's find_all/select
+    filters cost more than the parse itself)."""
+    doomed: list[Tag] = []
+    oneboxes: list[Tag] = []
+    for tag in root.descendants:
+        if not isinstance(tag, Tag):
+            continue
+        if tag.name in _DROP_TAG_SET:
+            doomed.append(tag)
+            continue
         attrs = tag.attrs
         if not attrs:
+            continue
+        if "data-onebox-src" in attrs:
+            oneboxes.append(tag)
             continue
         cls = attrs.get("class")
         ident = attrs.get("id")
@@ -271,6 +273,16 @@ def _strip_chrome(soup: BeautifulSoup, root: Tag) -> None:
         key = (" ".join(cls) if isinstance(cls, list) else (cls or "")) + " " + (ident or "")
         if _CHROME_RE.search(key):
             doomed.append(tag)
+    for box in oneboxes:
+        # a Discourse onebox: the linked page's copied title and abstract -> the bare link
+        if box.parent is None:
+            continue
+        src = box.get("data-onebox-src") or ""
+        new = soup.new_tag("p")
+        a = soup.new_tag("a", href=src)
+        a.string = src
+        new.append(a)
+        box.replace_with(new)
     for tag in doomed:
         if tag.parent is not None:  # not inside an element already removed
             tag.decompose()
@@ -459,7 +471,7 @@ def _section_primary(blocks: list[Block], start: int, end: int, e: _Entry) -> bo
                     e.authors = _authors_after_link(blk, link)
                 return True
         if blk.kind == "h":
-            pending = pending and False
+            pending = False
             continue
         if first and blk.kind == "p" and blk.link_only:
             link = _paper_link(blk)
@@ -629,6 +641,7 @@ def _entry_text(blocks: list[Block], e: _Entry, non_english: bool) -> tuple[str,
         if non_english and _is_english_block(blk):
             continue  # copied English abstract / summary
         if abstract_sub and _is_english_block(blk):
+            abstract_sub = False  # the abstract is the first English paragraph under it
             continue
         if _REF_HEAD.match(blk.text.split(":")[0] + ":") and blk.links:
             continue
