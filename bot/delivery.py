@@ -250,9 +250,10 @@ def labels(lang: str) -> render.Labels:
 
 # --------------------------------------------------------------------------- sending
 def in_flight_limit(config: Config) -> int:
-    """Sends awaiting Telegram's answer at once: ~0.1 s worth at the global rate (covers
-    Telegram's latency), 4..32. Also bounds the rows a crash can leave ambiguous."""
-    return max(4, min(32, math.ceil(config.telegram.max_messages_per_second * 0.1)))
+    """Sends awaiting Telegram's answer at once: ~40 ms worth at the global rate (Telegram
+    answers in tens of ms), 4..12. Small on purpose: httpx's pool costs grow with the
+    requests in flight, and it bounds the rows a crash can leave ambiguous."""
+    return max(4, min(12, math.ceil(config.telegram.max_messages_per_second * 0.04)))
 
 
 @dataclasses.dataclass

@@ -647,7 +647,8 @@ class TelegramStub:
                         "accepted_gift_types": {"unlimited_gifts": False,
                                                 "limited_gifts": False,
                                                 "unique_gifts": False,
-                                                "premium_subscription": False}})
+                                                "premium_subscription": False,
+                                                "gifts_from_channels": False}})
 
     # -------------------------------------------------------- HTTP test API
     async def c_stats(self, request: web.Request) -> web.Response:

@@ -1,0 +1,277 @@
+"""Delivery through the real PTB Bot against the local Bot API stub: planning, the
+ledger, Telegram's limits and errors, digests, escaping."""
+
+import asyncio
+import datetime as dt
+import re
+from collections import Counter
+
+import pytest
+
+from bot.app import build_bot
+from bot.delivery import (
+    deliver_pending,
+    plan_deliveries,
+    send_alert,
+    send_due_digests,
+    sync_channels,
+)
+from jobs import store
+from jobs.store import delivery as ledger
+from jobs.store import subscribers as subs
+from tests.bot_fixtures import TOKEN, add_subscribers, make_config, seed_paper
+from tests.servers.telegram import TelegramStub
+
+FAST = (0.05, 0.1)  # retry delays for transient errors in tests
+
+
+@pytest.fixture
+def db():
+    return store.memory_db()
+
+
+def ids_in(message) -> list[str]:
+    """The papers a message is about (each links its arXiv page twice: title and links)."""
+    return list(dict.fromkeys(re.findall(r"https://arxiv\.org/abs/(\d{4}\.\d{5})\"",
+                                         message.text)))
+
+
+async def deliver(stub, db, config, **kw):
+    bot = build_bot(config=config, token=TOKEN)
+    async with bot:
+        return await deliver_pending(db, bot=bot, config=config, retry_delays=FAST, **kw)
+
+
+async def test_1000_subscribers_x_3_papers_exactly_once(db):
+    async with TelegramStub(rate=4000, chat_rate=50) as stub:
+        config = make_config(stub, max_messages_per_second=3000)
+        langs = ["en", "ko", "ja"]
+        for i in range(1000):
+            topics = ["cs.CV"] if i % 5 == 0 else (["diffusion"] if i % 7 == 0 else [])
+            add_subscribers(db, [1000 + i], lang=langs[i % 3], topics=topics)
+        seed_paper(db, "2401.00001", title="Language models", categories=["cs.CL"], langs=langs)
+        seed_paper(db, "2401.00002", title="Vision transformers", categories=["cs.CV"],
+                   langs=langs)
+        seed_paper(db, "2401.00003", title="Diffusion for text", categories=["cs.LG"],
+                   langs=langs)
+        expected = {}
+        for i in range(1000):
+            if i % 5 == 0:
+                expected[1000 + i] = ["2401.00002"]
+            elif i % 7 == 0:
+                expected[1000 + i] = ["2401.00003"]
+            else:
+                expected[1000 + i] = ["2401.00001", "2401.00002", "2401.00003"]
+        planned = plan_deliveries(db, config=config)
+        assert planned == sum(len(v) for v in expected.values())
+        assert plan_deliveries(db, config=config) == 0  # idempotent
+        report = await deliver(stub, db, config)
+        got = {}
+        for m in stub.sent:
+            got.setdefault(m.chat_id, []).extend(ids_in(m))
+        assert {k: sorted(v) for k, v in got.items()} == expected  # each matching paper once
+        assert stub.stats["too_many_requests"] == 0 and report.rate_limited == 0
+        assert report.sent == planned and report.failed == 0
+        # the subscriber's language was used
+        ko = [m for m in stub.sent if m.chat_id == 1001][0]
+        assert "[ko]" in ko.visible
+        assert all(m.link_preview_options == {"is_disabled": True} for m in stub.sent[:5])
+        # a second run sends nothing
+        again = await deliver(stub, db, config)
+        assert again.messages == 0 and len(stub.sent) == planned
+
+
+async def test_no_backlog_no_archived_no_references(db):
+    async with TelegramStub() as stub:
+        config = make_config(stub)
+        seed_paper(db, "2401.00001", title="Old paper")  # before anyone subscribed
+        add_subscribers(db, [1], now="2999-01-01T00:00:00+00:00")  # subscribed "later"
+        add_subscribers(db, [2], now="2000-01-01T00:00:00+00:00")
+        seed_paper(db, "2401.00002", title="Backfill", notify=False)
+        seed_paper(db, "2401.00003", title="Only cited", primary=False)
+        seed_paper(db, "2401.00004", title="No summary yet", langs=[])
+        plan_deliveries(db, config=config)
+        await deliver(stub, db, config)
+        assert [ids_in(m) for m in stub.messages_to(2)] == [["2401.00001"]]
+        assert stub.messages_to(1) == []
+        # the summary arrives later: planned and sent then
+        ledger.insert_summary_row(db, "2401.00004", "en", title="No summary yet", tldr="t")
+        assert plan_deliveries(db, config=config) == 1
+        await deliver(stub, db, config)
+        assert [ids_in(m) for m in stub.messages_to(2)] == [["2401.00001"], ["2401.00004"]]
+
+
+async def test_blocked_and_missing_chats_are_deactivated_after_one_attempt(db):
+    async with TelegramStub() as stub:
+        config = make_config(stub)
+        add_subscribers(db, [10, 11, 12], now="2000-01-01T00:00:00+00:00")
+        stub.block(10)
+        stub.not_found(11)
+        seed_paper(db, "2401.00001")
+        seed_paper(db, "2401.00002")
+        plan_deliveries(db, config=config)
+        report = await deliver(stub, db, config)
+        attempts = Counter(chat for _, chat, _ in stub.attempts)
+        assert attempts[10] == 1 and attempts[11] == 1  # one attempt each, then inactive
+        assert len(stub.messages_to(12)) == 2
+        blocked = subs.get(db, 10)
+        assert blocked["active"] == 0 and "blocked by the user" in blocked["inactive_reason"]
+        assert subs.get(db, 11)["active"] == 0
+        assert report.deactivated == 2
+        states = {(d["chat_id"], d["arxiv_id"]): d["state"] for d in ledger.deliveries_for(db)}
+        assert sorted(s for (c, _), s in states.items() if c == 10) == ["failed", "skipped"]
+        # a new paper is not attempted for them
+        seed_paper(db, "2401.00003")
+        plan_deliveries(db, config=config)
+        await deliver(stub, db, config)
+        assert Counter(chat for _, chat, _ in stub.attempts)[10] == 1
+
+
+async def test_bad_html_resent_once_as_plain_text(db):
+    async with TelegramStub() as stub:
+        config = make_config(stub)
+        add_subscribers(db, [20], now="2000-01-01T00:00:00+00:00")
+        seed_paper(db, "2401.00001", title="Plain & simple")
+        plan_deliveries(db, config=config)
+        stub.fail_next("sendMessage", 1, status=400,
+                       description='Bad Request: can\'t parse entities: Unsupported start tag '
+                                   '"foo" at byte offset 3')
+        report = await deliver(stub, db, config)
+        (msg,) = stub.messages_to(20)
+        assert msg.parse_mode is None and "Plain & simple" in msg.text
+        assert "https://arxiv.org/abs/2401.00001" in msg.text
+        assert report.plain_fallbacks == 1
+        (row,) = ledger.deliveries_for(db, chat_id=20)
+        assert row["state"] == "sent" and row["message_id"] == msg.message_id
+
+
+async def test_server_errors_retried_then_failed(db):
+    async with TelegramStub() as stub:
+        config = make_config(stub)
+        add_subscribers(db, [30], now="2000-01-01T00:00:00+00:00")
+        seed_paper(db, "2401.00001")
+        plan_deliveries(db, config=config)
+        stub.fail_next("sendMessage", 2, status=500)
+        report = await deliver(stub, db, config)
+        assert len(stub.messages_to(30)) == 1 and report.retries == 2
+        seed_paper(db, "2401.00002")
+        plan_deliveries(db, config=config)
+        stub.fail_next("sendMessage", 10, status=502)
+        report = await deliver(stub, db, config)
+        assert report.failed == 1 and len(stub.messages_to(30)) == 1
+        row = [d for d in ledger.deliveries_for(db, chat_id=30) if d["arxiv_id"] == "2401.00002"]
+        assert row[0]["state"] == "failed" and "gave up after 3 tries" in row[0]["reason"]
+        assert subs.get(db, 30)["active"] == 1  # a server problem is not the user's fault
+
+
+async def test_retry_after_pauses_all_sending(db):
+    # the bot believes it may send 100/s; the server allows 5/s (burst 5) and says 429
+    async with TelegramStub(rate=5, burst=5) as stub:
+        config = make_config(stub, max_messages_per_second=100)
+        add_subscribers(db, range(40, 52), now="2000-01-01T00:00:00+00:00")
+        seed_paper(db, "2401.00001")
+        plan_deliveries(db, config=config)
+        report = await deliver(stub, db, config)
+        assert report.rate_limited >= 1 and report.sent == 12
+        assert sorted(m.chat_id for m in stub.sent) == list(range(40, 52))  # once each
+        # after the first 429 (retry after 1 s) nothing was sent for a second
+        codes = [(code, i) for i, (_, _, code) in enumerate(stub.attempts)]
+        first_429 = next(i for code, i in codes if code == 429)
+        sent_before = sum(1 for code, i in codes if code == 200 and i < first_429)
+        gap = stub.sent[sent_before].at - stub.sent[sent_before - 1].at
+        assert gap >= 0.9
+
+
+async def test_stop_finishes_in_flight_and_leaves_the_rest_pending(db):
+    async with TelegramStub() as stub:
+        config = make_config(stub, max_messages_per_second=50)
+        add_subscribers(db, range(100, 160), now="2000-01-01T00:00:00+00:00")
+        seed_paper(db, "2401.00001")
+        plan_deliveries(db, config=config)
+        stop = asyncio.Event()
+
+        async def stopper():
+            await stub.wait_for_sent(10, timeout=5)
+            stop.set()
+
+        task = asyncio.create_task(stopper())
+        report = await deliver(stub, db, config, stop=stop)
+        await task
+        counts = ledger.state_counts(db)
+        assert report.stopped and counts["sending"] == 0
+        assert counts["sent"] == len(stub.sent) < 60 and counts["pending"] == 60 - counts["sent"]
+        await deliver(stub, db, config)
+        assert sorted(m.chat_id for m in stub.sent) == list(range(100, 160))
+
+
+async def test_digest_at_the_subscribers_hour(db):
+    async with TelegramStub() as stub:
+        config = make_config(stub)
+        add_subscribers(db, [50], mode="digest", digest_hour=9, tz="Asia/Seoul",
+                        now="2000-01-01T00:00:00+00:00")
+        add_subscribers(db, [51], mode="digest", digest_hour=9, tz="Asia/Seoul",
+                        now="2000-01-01T00:00:00+00:00")
+        for i in range(3):
+            seed_paper(db, f"2401.0000{i}", title=f"Digest paper {i}")
+        for i in range(14):  # chat 51 gets a digest too long for one message
+            seed_paper(db, f"2402.{i:05d}", title=f"Long {i}", tldr="word " * 150)
+        # give chat 50 only the first three: drop the long ones from its plan
+        plan_deliveries(db, config=config)
+        for i in range(14):
+            ledger.skip_pending(db, 50, [f"2402.{i:05d}"], "test")
+        # instant delivery never sends digest rows
+        assert (await deliver(stub, db, config)).messages == 0
+        bot = build_bot(config=config, token=TOKEN)
+        async with bot:
+            early = dt.datetime(2030, 1, 1, 23, 59, tzinfo=dt.UTC)  # 08:59 in Seoul
+            assert (await send_due_digests(db, bot=bot, config=config, now=early)).messages == 0
+            at = dt.datetime(2030, 1, 2, 0, 1, tzinfo=dt.UTC)  # 09:01 in Seoul
+            report = await send_due_digests(db, bot=bot, config=config, now=at)
+            later = await send_due_digests(db, bot=bot, config=config,
+                                           now=at + dt.timedelta(hours=3))
+        (digest,) = stub.messages_to(50)
+        assert sorted(ids_in(digest)) == ["2401.00000", "2401.00001", "2401.00002"]
+        assert "digest" in digest.visible.lower()
+        parts = stub.messages_to(51)
+        assert len(parts) > 1 and all(len(p.visible) <= 4096 for p in parts)
+        got = [i for p in parts for i in ids_in(p)]
+        assert sorted(got) == sorted(set(got)) and len(got) == 17  # every paper exactly once
+        assert report.digests == 2 and later.messages == 0
+        assert ledger.state_counts(db)["pending"] == 0
+
+
+async def test_hostile_text_is_delivered_intact(db):
+    title = "<script>alert(1)</script> & Attention < Everything"
+    blog = "The <b>authors</b> say 1 < 2 & <script>x</script>"
+    async with TelegramStub() as stub:
+        config = make_config(stub)
+        add_subscribers(db, [60], now="2000-01-01T00:00:00+00:00")
+        seed_paper(db, "2401.00001", title=title, blog_text=blog, post_title="<i>Weekly</i> & <")
+        plan_deliveries(db, config=config)
+        report = await deliver(stub, db, config)
+        (msg,) = stub.messages_to(60)
+        assert msg.parse_mode == "HTML" and report.plain_fallbacks == 0
+        assert title in msg.visible and blog in msg.visible and "<i>Weekly</i> & <" in msg.visible
+        assert stub.stats["bad_entities"] == 0
+
+
+async def test_channels_from_config_and_alerts(db):
+    async with TelegramStub() as stub:
+        stub.add_chat(-100123, type="channel", username="papers_ko")
+        config = make_config(stub, admin_chat_ids=[900], group_messages_per_minute=600,
+                             channels=[{"chat_id": "@papers_ko", "lang": "ko"},
+                                       {"chat_id": -100555, "lang": "en", "topics": ["cs.CV"]}])
+        bot = build_bot(config=config, token=TOKEN)
+        async with bot:
+            await sync_channels(db, bot=bot, config=config)
+            ch = subs.get(db, -100123)
+            assert ch["from_config"] == 1 and ch["lang"] == "ko" and ch["kind"] == "channel"
+            seed_paper(db, "2401.00001", langs=["en", "ko"], categories=["cs.CL"])
+            plan_deliveries(db, config=config)
+            await deliver_pending(db, bot=bot, config=config)
+            assert await send_alert(bot, config=config, text="source X failed 3 times") == 1
+        assert [ids_in(m) for m in stub.messages_to(-100123)] == [["2401.00001"]]
+        assert stub.messages_to(-100555) == []  # topics: cs.CV only
+        (alert,) = stub.messages_to(900)
+        assert alert.text == "source X failed 3 times"
+        assert {m.chat_id for m in stub.sent} == {-100123, 900}  # alerts go to admins only
