@@ -195,6 +195,10 @@ from jobs.cli_summarize import summarize_group  # noqa: E402
 
 cli.add_command(summarize_group)
 
+from jobs.cli_service import run_cmd  # noqa: E402
+
+cli.add_command(run_cmd)
+
 from jobs.cli_bot import register as register_bot_commands  # noqa: E402
 
 register_bot_commands(cli)

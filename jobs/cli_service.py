@@ -1,0 +1,42 @@
+"""``paperbot run``: the long-running service (see :mod:`jobs.service`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from jobs.cli import Context
+
+# click.pass_obj rather than jobs.cli.pass_ctx: importing jobs.cli from here would load
+# it twice under ``python -m jobs.cli`` (see jobs/cli_summarize.py).
+
+
+@click.command("run")
+@click.option("--no-bot", is_flag=True,
+              help="Run without Telegram (crawl and summarize only; nothing is delivered, "
+                   "alerts go to the log). Without this flag TELEGRAM_BOT_TOKEN is required.")
+@click.pass_obj
+def run_cmd(ctx: Context, no_bot: bool) -> None:
+    """Run the service until SIGTERM/SIGINT: the Telegram bot, a crawl every
+    [schedule] crawl_every_minutes (as a `paperbot crawl once` subprocess, one at a
+    time), summaries after each crawl, instant delivery and daily digests, source health
+    and admin alerts. Meant for systemd (Type=notify, see deploy/); logs one line per
+    event to stderr, secrets redacted.
+
+    Exits 0 after a clean stop, 2 when TELEGRAM_BOT_TOKEN is missing (use --no-bot to
+    run without Telegram), 75 when another `paperbot run` uses the same state directory,
+    1 on a fatal error (Telegram rejected the token, …)."""
+    from jobs.service import install_log_redaction, run_service
+
+    click_ctx = click.get_current_context()
+    level = (click_ctx.parent.params.get("log_level") if click_ctx.parent else None) \
+        or ctx.config.log_level
+    install_log_redaction(ctx.secrets, level)
+    if not no_bot and not ctx.secrets.telegram_bot_token:
+        click.echo("paperbot run: TELEGRAM_BOT_TOKEN is not set (environment or systemd "
+                   "credential). Set it, or use `paperbot run --no-bot` to crawl and "
+                   "summarize without Telegram.", err=True)
+        click_ctx.exit(2)
+    click_ctx.exit(run_service(ctx.config, ctx.secrets, no_bot=no_bot, log_level=level))
