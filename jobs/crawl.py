@@ -98,7 +98,10 @@ def crawl_once(config: Config, *, sources: Sequence[Source], since: str | None =
         run_ids[src.name] = crawl_store.start_run(db, src.name, pid=os.getpid())
     if runs:
         _run_spiders(config, runs, since, progress)
-    new_by_source = extract_pending(db)
+    from jobs.arxiv import ArxivClient
+
+    with ArxivClient.from_config(config.arxiv, user_agent=config.crawl.user_agent) as arxiv:
+        new_by_source = extract_pending(db, arxiv=arxiv, arxiv_config=config.arxiv)
     for _src, _notify, result in runs:
         result.papers_new = new_by_source.get(result.source, [])
         crawl_store.finish_run(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlite_utils
@@ -90,12 +90,16 @@ def record_extraction(
     found: Sequence[FoundPaper],
     *,
     extractor_version: int,
+    unresolved_retry: Mapping[str, tuple[str | None, str, int]] | None = None,
 ) -> list[str]:
     """Replace the post's mentions with ``found`` in one transaction; mark it extracted.
 
     Papers not seen before are created (archived, not pushed, when the post came from a
-    backfill). Entries without an ID go to ``unresolved``. Returns the new paper IDs.
+    backfill). Entries without an ID go to ``unresolved``; ``unresolved_retry`` maps an
+    entry title to (next_retry_at, reason, attempts) (default: retry now, 'no-id', 0).
+    Returns the new paper IDs.
     """
+    unresolved_retry = unresolved_retry or {}
     now = utcnow()
     new_ids: list[str] = []
     with transaction(db):
@@ -106,13 +110,15 @@ def record_extraction(
         seen: set[str] = set()
         for fp in found:
             if fp.arxiv_id is None:
+                retry_at, reason, attempts = unresolved_retry.get(
+                    fp.title or "", (now, fp.flag or "no-id", 0))
                 db.execute(
                     "insert into unresolved(post_id, title, authors, text, lang, labels, role, "
                     "reason, attempts, next_retry_at, created_at) "
-                    "values(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) "
+                    "values(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "on conflict(post_id, title) do nothing",
                     [post_id, fp.title or "", dumps(list(fp.authors)), fp.text, fp.lang,
-                     dumps(list(fp.labels)), fp.role, fp.flag or "no-id", now, now],
+                     dumps(list(fp.labels)), fp.role, reason, attempts, retry_at, now],
                 )
                 continue
             if fp.arxiv_id in seen:
