@@ -345,27 +345,27 @@ def _parse_authors(text: str, *, min_count: int = 1) -> tuple[str, ...] | None:
     return tuple(parts)
 
 
-def _title_like(text: str) -> bool:
+def _title_like(text: str, *, min_words: int = 2) -> bool:
     if not text or len(text) > 300 or text[-1] in ".。!?！？" or "http" in text:
         return False
     if not (text[0].isupper() or text[0].isdigit()):
         return False
     words = text.split()
-    if not 2 <= len(words) <= 30:
+    if not min_words <= len(words) <= 30:
         return False
     latin = len(_LATIN.findall(text))
-    return latin >= 8 and len(_OTHER_SCRIPT.findall(text)) <= 0.1 * latin
+    return latin >= 4 * min_words and len(_OTHER_SCRIPT.findall(text)) <= 0.1 * latin
 
 
 _TA = re.compile(r"^(?P<title>.+?)\s*\((?P<authors>[^()]+)\)$")
 
 
-def _title_authors(blk: Block, *, min_count: int) -> tuple[str, tuple[str, ...]] | None:
+def _title_authors(blk: Block, *, min_count: int, min_words: int = 2) -> tuple[str, tuple[str, ...]] | None:
     """``Title (Author, Author)`` in one block."""
     if blk.kind not in ("p", "h") or blk.links or len(blk.text) > 1500:
         return None
     m = _TA.match(blk.text)
-    if not m or not _title_like(m.group("title")):
+    if not m or not _title_like(m.group("title"), min_words=min_words):
         return None
     authors = _parse_authors(m.group("authors"), min_count=min_count)
     return (m.group("title").strip(), authors) if authors else None
@@ -417,7 +417,7 @@ def _runs(blocks: list[Block]) -> list[_Entry]:
             link = _paper_link(blk)
             if link is not None:
                 nxt = blocks[i + 1]
-                ta = _title_authors(nxt, min_count=1)
+                ta = _title_authors(nxt, min_count=1, min_words=1)
                 if ta:
                     found = _Entry(i, 0, ta[0], ta[1], i, link, skip={i, i + 1})
                 elif nxt.kind == "p" and not nxt.links and _title_like(nxt.text):
@@ -580,6 +580,12 @@ def _single(blocks: list[Block], title: str | None) -> list[_Entry]:
             elif e.link is not None and e.link.text and not _URLISH.match(e.link.text):
                 e.title = e.link.text
         return [e]
+    opener = _opening_link(blocks)
+    if opener is not None:
+        e.primary_block, e.link = opener
+        if e.title is None and e.link.text and not _URLISH.match(e.link.text):
+            e.title = e.link.text
+        return [e]
     if title and _title_like(title.strip()) and not any(b.ids or any(
             link.bad_arxiv for link in b.links) for b in blocks):
         body = " ".join(b.text for b in blocks[:60])
@@ -588,6 +594,22 @@ def _single(blocks: list[Block], title: str | None) -> list[_Entry]:
             e.flag = "post-title"
             return [e]
     return []
+
+
+def _opening_link(blocks: list[Block]) -> tuple[int, Link] | None:
+    """A post whose first paragraph starts with a paper link (``<a>ChatQA</a> — …``):
+    the link that opens the post's only entry."""
+    for j, blk in enumerate(blocks):
+        if blk.kind in ("h", "hr"):
+            continue
+        if blk.kind != "p" or not blk.links:
+            return None
+        link = _paper_link(blk)
+        if link is None or link is not blk.links[0] or not link.text \
+                or not blk.text.startswith(link.text):
+            return None
+        return j, link
+    return None
 
 
 # ----------------------------------------------------------------------------- text
@@ -659,6 +681,14 @@ def _entry_text(blocks: list[Block], e: _Entry, non_english: bool) -> tuple[str,
 
 # ----------------------------------------------------------------------------- main
 
+def _text_lang(text: str, source_lang: str | None) -> str | None:
+    """lingua on the blog's text; a line of a few words is too short to tell reliably, so
+    there the source's configured language wins when there is one."""
+    if source_lang and sum(1 for ch in text if ch.isalpha()) < 40:
+        return source_lang
+    return detect_lang(text) or source_lang
+
+
 def extract_papers(html: str, *, title: str | None = None, lang: str | None = None) -> list[FoundPaper]:
     """The papers a post is about (role "primary", one per entry, in post order) followed by
     the arXiv papers it merely cites (role "reference", in order of first appearance).
@@ -692,7 +722,7 @@ def extract_papers(html: str, *, title: str | None = None, lang: str | None = No
         if arxiv_id is not None and arxiv_id in primary_ids:
             continue
         text, labels = _entry_text(blocks, e, non_english)
-        entry_lang = detect_lang(text) or lang
+        entry_lang = _text_lang(text, lang)
         found.append(FoundPaper(
             arxiv_id=arxiv_id, role="primary", title=e.title or None, authors=tuple(e.authors),
             text=text, lang=entry_lang, labels=labels, flag=flag,
@@ -711,6 +741,6 @@ def extract_papers(html: str, *, title: str | None = None, lang: str | None = No
                 and len(anchor) < 300 and " " in anchor else None
             found.append(FoundPaper(
                 arxiv_id=ident, role="reference", title=ref_title, text=blk.text[:500],
-                lang=detect_lang(blk.text) or lang,
+                lang=_text_lang(blk.text, lang),
             ))
     return found
