@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlite_utils
@@ -9,6 +10,8 @@ import sqlite_utils
 from jobs.config import Config
 from jobs.store import crawl as crawl_store
 from jobs.store import summaries as summaries_store
+
+_SERVICE_KEYS = ("summaries_pending", "deliveries", "subscribers", "alerts", "service")
 
 
 def status_report(db: sqlite_utils.Database, config: Config) -> dict[str, Any]:
@@ -18,7 +21,71 @@ def status_report(db: sqlite_utils.Database, config: Config) -> dict[str, Any]:
     }
     report.update(crawl_store.crawl_counts(db))
     report["llm"] = summaries_store.summary_status(db, config)
+    report.update(service_sections(db, config))
     return report
+
+
+def service_sections(db: sqlite_utils.Database, config: Config,
+                     now: dt.datetime | None = None) -> dict[str, Any]:
+    """The service's part of the status: summaries pending per language, deliveries,
+    subscribers, open alerts, and the running service's heartbeat (next runs)."""
+    from jobs.store import delivery as delivery_store
+    from jobs.store import health as health_store
+    from jobs.store import subscribers as subscribers_store
+
+    now = now or dt.datetime.now(dt.UTC)
+    out: dict[str, Any] = {
+        "summaries_pending": health_store.summaries_missing(
+            db, summaries_store.wanted_languages(db, config)),
+        "deliveries": delivery_store.state_counts(db),
+        "subscribers": subscribers_store.counts(db),
+        "alerts": health_store.open_alerts(db),
+    }
+    beat = health_store.read_heartbeat(db)
+    service: dict[str, Any] = {"running": False, "heartbeat": beat}
+    if beat:
+        age = (now - dt.datetime.fromisoformat(beat["at"])).total_seconds()
+        interval = float(beat.get("interval_seconds") or config.schedule.watchdog_seconds)
+        service["heartbeat_age_seconds"] = round(age, 1)
+        service["running"] = not beat.get("stopped_at") and age < 3 * interval + 5
+    out["service"] = service
+    return out
+
+
+def _service_lines(report: dict[str, Any]) -> list[str]:
+    lines = []
+    svc = report.get("service") or {}
+    beat = svc.get("heartbeat") or {}
+    if svc.get("running"):
+        lines.append(f"service: running (pid {beat.get('pid')}, since {beat.get('started_at')}, "
+                     f"heartbeat {svc.get('heartbeat_age_seconds')}s ago)")
+        for job, at in sorted((beat.get("next_runs") or {}).items()):
+            lines.append(f"  next {job:<10} {at or '-'}")
+        last = beat.get("last_crawl") or {}
+        if last:
+            lines.append(f"  last crawl {last.get('started_at')}: {last.get('result', 'running')}")
+    elif beat:
+        lines.append(f"service: NOT RUNNING (last heartbeat {beat.get('at')}"
+                     + (", stopped cleanly" if beat.get("stopped_at") else "") + ")")
+    else:
+        lines.append("service: never ran (`paperbot run`)")
+    if "deliveries" in report:
+        d = report["deliveries"]
+        lines.append(f"deliveries: pending={d.get('pending', 0)}, sent today="
+                     f"{d.get('sent_today', 0)}, sent={d.get('sent', 0)}, failed="
+                     f"{d.get('failed', 0)}, skipped={d.get('skipped', 0)}, ambiguous="
+                     f"{d.get('ambiguous', 0)}")
+    if "subscribers" in report:
+        sub = report["subscribers"]
+        per = ", ".join(f"{r['lang']}/{r['mode']}={r['count']}" for r in sub.get("active", []))
+        lines.append(f"subscribers: {sub.get('active_total', 0)} active ({per or 'none'}), "
+                     f"{sub.get('inactive', 0)} inactive")
+    if report.get("summaries_pending"):
+        lines.append("summaries pending: " + ", ".join(
+            f"{k}={v}" for k, v in report["summaries_pending"].items()))
+    for alert in report.get("alerts") or []:
+        lines.append(f"ALERT {alert['key']} since {alert['raised_at']}: {alert['message']}")
+    return lines
 
 
 def render_status_text(report: dict[str, Any]) -> str:
@@ -30,9 +97,12 @@ def render_status_text(report: dict[str, Any]) -> str:
             health = f"FAILING x{src['consecutive_failures']}: {src.get('last_error')}"
         elif src.get("last_success_at"):
             health = f"ok {src['last_success_at']} ({src.get('last_papers') or 0} new papers)"
+        if src.get("consecutive_failures") and src.get("backoff_until"):
+            health += f" [backed off until {src['backoff_until']}]"
         lines.append(f"  {src['name']:<24} {src['kind']:<10} {health}")
+    lines.extend(_service_lines(report))
     for key, value in report.items():
-        if key in ("database", "sources"):
+        if key in ("database", "sources", *_SERVICE_KEYS):
             continue
         if isinstance(value, dict):
             inner = ", ".join(f"{k}={v}" for k, v in value.items()) or "none"

@@ -10,6 +10,7 @@ API key never appear in any log line (DEBUG level)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import time
 
@@ -91,6 +92,17 @@ async def test_subscribers_get_a_new_posts_papers_once_in_their_language(tmp_pat
             assert llm.calls == len(set(USERS.values())) * (len(NEW_PAPERS) + 1)
             no_overlap(db)
 
+            status = await run_paperbot("--config", str(config), "status", "--json",
+                                        cwd=tmp_path, env=paperbot_env(tmp_path))
+            assert status.code == 0, status.stderr
+            report = json.loads(status.stdout)
+            assert report["service"]["running"] is True
+            assert {"crawl", "deliver", "digests", "heartbeat"} <= set(
+                report["service"]["heartbeat"]["next_runs"])
+            assert report["deliveries"]["sent"] == len(USERS) * len(NEW_PAPERS)
+            assert report["subscribers"]["active_total"] == len(USERS)
+            assert report["sources"][0]["last_success_at"]
+
             # SIGTERM while a crawl is in progress (the feed now hangs)
             server.fail("/feed.xml", hang=True)
             mark = len(svc.lines)
@@ -111,6 +123,9 @@ async def test_subscribers_get_a_new_posts_papers_once_in_their_language(tmp_pat
         assert all("\n" not in line for line in svc.lines)
         assert query(db, "select count(*) from deliveries where state = 'sending'") == [(0,)]
         assert "paperbot stopped (exit 0)" in out
+        after = await run_paperbot("--config", str(config), "status", cwd=tmp_path,
+                                   env=paperbot_env(tmp_path))
+        assert "service: NOT RUNNING" in after.stdout and "stopped cleanly" in after.stdout
 
 
 async def test_run_without_a_token_exits_2_and_says_what_to_do(tmp_path):
