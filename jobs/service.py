@@ -395,7 +395,8 @@ class Service:
             if waiting:
                 log.info("crawl: backed off, not crawled this time: %s", ", ".join(waiting))
             if not due:
-                result = "every source is backed off: nothing crawled"
+                result = ("every source is backed off: nothing crawled" if waiting
+                          else "no enabled source: nothing to crawl")
                 log.info("crawl: %s", result)
             else:
                 result = await self._run_crawl_child(due, reason=reason)
