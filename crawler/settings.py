@@ -31,6 +31,16 @@ def scrapy_settings(crawl: Any, *, state_dir: Path, db_path: Path) -> dict[str, 
         "HTTPCACHE_DIR": str((state_dir / "httpcache").resolve()),
         "HTTPCACHE_IGNORE_SCHEMES": ["file", "data"],
         "HTTPCACHE_IGNORE_HTTP_CODES": [500, 502, 503, 504, 408, 429],
+        # Always revalidate (``max-age=0`` on every request), never serve a stored page
+        # unasked: a feed must be re-checked each run, and an unchanged one costs a 304.
+        # A response's ``no-cache`` means exactly that, but Scrapy's policy would then
+        # skip the validators and download the full page again: ignore the directive.
+        "HTTPCACHE_IGNORE_RESPONSE_CACHE_CONTROLS": ["no-cache"],
+        "DEFAULT_REQUEST_HEADERS": {
+            "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "Accept-Language": "en",
+            "Cache-Control": "max-age=0",
+        },
         "REDIRECT_MAX_TIMES": 5,
         "TELNETCONSOLE_ENABLED": False,
         "EXTENSIONS": {"scrapy.extensions.remote_control.RemoteControl": None},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -10,7 +11,15 @@ from dataclasses import dataclass
 import click
 
 from jobs import store
-from jobs.config import Config, ConfigError, Secrets, config_as_dict, load_config, load_secrets
+from jobs.config import (
+    SUPPORTED_LANGS,
+    Config,
+    ConfigError,
+    Secrets,
+    config_as_dict,
+    load_config,
+    load_secrets,
+)
 
 EXIT_CONFIG = 2
 
@@ -82,9 +91,14 @@ def crawl_group() -> None:
 @click.option("--wait", "wait_lock", is_flag=True,
               help="If another crawl is running on this state directory, wait for it to "
                    "finish instead of exiting 75.")
+@click.option("--url", "post_url", default=None, metavar="URL",
+              help="Read just this one post page (a backfill: source 'url:HOST', kind url) "
+                   "instead of the configured sources.")
+@click.option("--lang", "post_lang", type=click.Choice(SUPPORTED_LANGS), default="en",
+              show_default=True, help="With --url: the language the post is written in.")
 @pass_ctx
 def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify: bool,
-                   wait_lock: bool) -> None:
+                   wait_lock: bool, post_url: str | None, post_lang: str) -> None:
     """Crawl the sources once, extract their papers into SQLite and print what is new.
 
     Exits 0 when every source succeeded, 1 when any failed (each failure is named with
@@ -92,7 +106,19 @@ def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify
     by `paperbot run`) is already running on this state directory (see --wait)."""
 
     config = ctx.config
-    if source_names:
+    if post_url:
+        from jobs.crawl import url_source
+
+        if source_names:
+            raise click.BadParameter("use either --url or --source", param_hint="--url")
+        try:
+            src = url_source(post_url, lang=post_lang)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--url") from None
+        config = dataclasses.replace(
+            config, sources=[s for s in config.sources if s.name != src.name] + [src])
+        sources = [src]
+    elif source_names:
         unknown = [n for n in source_names if n not in {s.name for s in config.sources}]
         if unknown:
             raise click.BadParameter(f"unknown source {unknown[0]!r}", param_hint="--source")

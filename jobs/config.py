@@ -184,17 +184,19 @@ DEFAULT_SOURCES: list[dict[str, Any]] = [
         "content_selector": "#content_views",
         "title_selector": "h1#articleContentId",
         "date_selector": "span.time",
-        "title_pattern": "大模型周报",
+        "title_pattern": "大模型周报",  # the column's weekly posts only
+        "max_posts": 20,
     },
     {
         "name": "titanida",
         "kind": "html",
         "url": "https://titanida.com/",
         "lang": "ru",
-        "link_selector": "article h2 a, h2.post-title a",
+        # Jekyll "minima" theme: the home page lists every post as a.post-link
+        "link_selector": "h2.post-title a, a.post-link",
         "content_selector": "article .post-content, article",
-        "title_selector": "h1",
-        "date_selector": "time",
+        "title_selector": "h1.post-title, h1",
+        "date_selector": "time.dt-published, time",
     },
 ]
 

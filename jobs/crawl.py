@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from jobs import store
 from jobs.config import Config, Source
@@ -27,6 +28,14 @@ class SourceResult:
     posts_seen: int = 0
     posts_new: int = 0
     papers_new: list[str] = field(default_factory=list)
+
+
+def url_source(url: str, *, lang: str = "en") -> Source:
+    """The ad-hoc source of ``crawl once --url``: kind ``url``, named after the host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https", "file") or not (parts.netloc or parts.path):
+        raise ValueError(f"{url!r} is not an http(s) or file URL")
+    return Source(name=f"url:{parts.netloc or 'file'}", kind="url", url=url, lang=lang)
 
 
 def _is_first_crawl(db: Any, source: str) -> bool:

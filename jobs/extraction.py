@@ -138,8 +138,9 @@ class Resolver:
 
     # -- per post ------------------------------------------------------------------
     def check_link(self, fp: FoundPaper) -> FoundPaper:
-        """A linked entry: keep it, re-point it to the paper its title names, or flag it."""
-        if not fp.title:
+        """A linked primary: keep it, re-point it to the paper its title names, or flag it.
+        (References are cited in passing, often as "Dai et al., 2019": not checked.)"""
+        if not fp.title or fp.role != "primary":
             return fp
         checked, arxiv_title = self.arxiv_title(fp.arxiv_id)
         if not checked:
@@ -174,7 +175,8 @@ class Resolver:
             if outcome == "hit":
                 out.append(dataclasses.replace(fp, arxiv_id=arxiv_id))
             elif outcome == "miss":
-                retry[fp.title] = (self.miss_retry_at(fp.title, fp.authors), "no-match", 1)
+                reason = f"{fp.flag}, no-match" if fp.flag else "no-match"
+                retry[fp.title] = (self.miss_retry_at(fp.title, fp.authors), reason, 1)
                 out.append(fp)
             else:
                 retry[fp.title] = (store.utcnow(), "arxiv-unavailable", 0)

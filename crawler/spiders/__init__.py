@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from .base import PaperbotSpider
+from .discourse import DiscourseSpider
+from .html import HtmlSpider
 from .rss import RssSpider
+from .url import UrlSpider
 
-SPIDERS: dict[str, type[PaperbotSpider]] = {cls.kind: cls for cls in (RssSpider,)}
+SPIDERS: dict[str, type[PaperbotSpider]] = {
+    cls.kind: cls for cls in (RssSpider, DiscourseSpider, HtmlSpider, UrlSpider)
+}
 
 
 def spider_for(kind: str) -> type[PaperbotSpider]:
