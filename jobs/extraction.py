@@ -172,8 +172,8 @@ class Resolver:
                 out.append(fp)
                 continue
             outcome, arxiv_id = self.lookup(fp.title, fp.authors)
-            if outcome == "hit":
-                out.append(dataclasses.replace(fp, arxiv_id=arxiv_id))
+            if outcome == "hit":  # the why-no-ID flag no longer applies
+                out.append(dataclasses.replace(fp, arxiv_id=arxiv_id, flag=None))
             elif outcome == "miss":
                 reason = f"{fp.flag}, no-match" if fp.flag else "no-match"
                 retry[fp.title] = (self.miss_retry_at(fp.title, fp.authors), reason, 1)
