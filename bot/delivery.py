@@ -58,7 +58,8 @@ log = logging.getLogger("paperbot.delivery")
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 RETRY_DELAYS = (1.0, 5.0, 20.0)  # transient errors (5xx, network): waits before each retry
-PLAN_LAG_SECONDS = 120  # re-examine summaries written shortly before the last plan
+PLAN_LAG_SECONDS = 120
+BANK_SECONDS = 0.25  # at most this much of missed send slots is caught up  # re-examine summaries written shortly before the last plan
 
 
 # --------------------------------------------------------------------------- errors
@@ -304,8 +305,10 @@ class _Sender:
             now = time.monotonic()
             target = max(self.next_slot, self.pause_until)
             if target <= now:
-                # never bank more than 50 ms of unused slots: no bursts after idling
-                self.next_slot = max(self.next_slot, now - 0.05) + self.interval
+                # Slots missed while the loop was busy are caught up, but never more than
+                # 250 ms worth: the long-run rate stays at the limit, with no burst after
+                # idling (Telegram's own bucket is far larger than that).
+                self.next_slot = max(self.next_slot, now - BANK_SECONDS) + self.interval
                 return True
             await self._sleep(target - now)
         return False
