@@ -26,3 +26,15 @@ def test_every_cli_command_has_help_and_is_in_the_readme():
     for path, cmd in commands:
         assert cmd.help and len(cmd.help.strip()) > 20, f"{path} has no docstring/--help"
         assert f"`{path}" in readme, f"{path} is not documented in README.md"
+
+
+def test_every_bot_command_is_documented_and_in_every_menu_language():
+    from bot import i18n
+    from bot.app import ADMIN_COMMANDS, USER_COMMANDS
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name in USER_COMMANDS + ADMIN_COMMANDS:
+        assert f"| `/{name}`" in readme, f"/{name} is not documented in README.md"
+        for lang in ("en", "ko", "ja", "zh", "ru"):
+            description = i18n.raw(lang, f"cmd_{name}")
+            assert description and description != f"cmd_{name}", (lang, name)
