@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import scrapy
 
 from .base import PaperbotSpider, iso_date
+from .rss import skipped_by_robots
 
 _LIST_PATH = re.compile(r"/(?:c|tag|tags|latest|top|new)(?:[/.?]|$)")
 
@@ -51,10 +52,17 @@ def parse_topic(data: dict[str, Any]) -> tuple[str | None, str, str | None, tupl
 class DiscourseSpider(PaperbotSpider):
     kind = "discourse"
 
-    async def start(self):
+    def on_error(self, failure: Any) -> None:
+        if not skipped_by_robots(self, failure):
+            super().on_error(failure)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
         self.base = forum_base(self.source.url)
         self.wanted = re.compile(self.source.title_pattern) if self.source.title_pattern else None
         self.queued = 0
+
+    async def start(self):
         yield scrapy.Request(self.source.url, callback=self.parse_list, errback=self.on_error,
                              cb_kwargs={"page": 1})
 

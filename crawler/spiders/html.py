@@ -14,7 +14,7 @@ from typing import Any
 import scrapy
 
 from .base import PaperbotSpider, iso_date
-from .rss import select_content
+from .rss import select_content, skipped_by_robots
 
 _DATE = re.compile(
     r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
@@ -89,6 +89,10 @@ def listing_links(response: scrapy.http.Response, selector: str) -> list[tuple[s
 class PageSpider(PaperbotSpider):
     """Shared by ``html`` and ``url``: a post page → one Post."""
 
+    def on_error(self, failure: Any) -> None:
+        if not skipped_by_robots(self, failure):
+            super().on_error(failure)
+
     def parse_post(self, response: scrapy.http.Response, checked: bool = False) -> Iterator[Any]:
         if not isinstance(response, scrapy.http.TextResponse):
             self.errors.append(f"not a web page ({response.url})")
@@ -108,8 +112,11 @@ class PageSpider(PaperbotSpider):
 class HtmlSpider(PageSpider):
     kind = "html"
 
-    async def start(self):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
         self.queued: set[str] = set()
+
+    async def start(self):
         yield scrapy.Request(self.source.url, callback=self.parse_listing, errback=self.on_error,
                              cb_kwargs={"page": 1})
 

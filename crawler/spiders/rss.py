@@ -7,8 +7,20 @@ from typing import Any
 
 import feedparser
 import scrapy
+from scrapy.exceptions import IgnoreRequest
+from twisted.python.failure import Failure
 
 from .base import PaperbotSpider, iso_date
+
+
+def skipped_by_robots(spider: PaperbotSpider, failure: Failure) -> bool:
+    """A page robots.txt forbids is skipped politely, not a failure of the source."""
+    if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+        request = getattr(failure, "request", None)
+        spider.logger.info("%s: skipped (robots.txt): %s", spider.source.name,
+                           request.url if request is not None else "?")
+        return True
+    return False
 
 
 def select_content(response: scrapy.http.Response, selector: str | None) -> str:
@@ -23,6 +35,10 @@ def select_content(response: scrapy.http.Response, selector: str | None) -> str:
 
 class RssSpider(PaperbotSpider):
     kind = "rss"
+
+    def on_error(self, failure: Failure) -> None:
+        if not skipped_by_robots(self, failure):
+            super().on_error(failure)
 
     async def start(self):
         yield scrapy.Request(self.source.url, callback=self.parse_feed, errback=self.on_error)
