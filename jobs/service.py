@@ -408,7 +408,7 @@ class Service:
         if self._stop.is_set():
             return result
         await self._summarize()
-        await self._deliver_round()
+        self.wake_delivery()
         return result
 
     async def _run_crawl_child(self, sources: list[str], *, reason: str) -> str:
@@ -489,7 +489,7 @@ class Service:
     # -- summarize -------------------------------------------------------------------
     async def _summarize_job(self) -> None:
         await self._summarize()
-        await self._deliver_round()
+        self.wake_delivery()
 
     async def _summarize(self) -> None:
         from jobs.summarize import summarize_pending
@@ -506,6 +506,17 @@ class Service:
     # -- delivery --------------------------------------------------------------------
     async def _deliver_job(self) -> None:
         await self._deliver_round()
+
+    def wake_delivery(self) -> None:
+        """Plan and send now, in the background (the caller does not wait for a
+        broadcast to finish; a round already running goes once more)."""
+        if self.app is None or self._stop.is_set():
+            return
+        if self._send_lock.locked():
+            self._deliver_dirty = True
+            return
+        asyncio.get_running_loop().create_task(self._job("deliver-now", self._deliver_round)(),
+                                               name="deliver-now")
 
     async def _deliver_round(self) -> None:
         """Plan and send until nothing new is pending. A round asked for while one runs

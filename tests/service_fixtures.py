@@ -50,9 +50,10 @@ class Blog:
     def feed_url(self) -> str:
         return self.server.url(f"{self.prefix}/feed.xml")
 
-    def publish(self, name: str, arxiv_ids: list[str], words: str = "A paper worth reading.") -> None:
+    def publish(self, name: str, arxiv_ids: list[str], words: str = "A paper worth reading.",
+                *, html: str | None = None) -> None:
         path = f"{self.prefix}/posts/{name}.html"
-        self.server.add_page(path, post_html(arxiv_ids, words))
+        self.server.add_page(path, html if html is not None else post_html(arxiv_ids, words))
         date = f"{['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][self._day % 7]}, " \
                f"{self._day:02d} Jan 2024 09:00:00 GMT"
         self._day += 1
@@ -65,9 +66,11 @@ class Blog:
 def service_config(tmp_path: Path, *, sources: list[tuple[str, str, str]], telegram_url: str,
                    llm_url: str | None, arxiv_url: str, every_minutes: float = 0.05,
                    poll_seconds: float = 0.5, alert_after: int = 3, admin: int | None = None,
-                   log_level: str = "INFO", extra: str = "") -> Path:
+                   log_level: str = "INFO", crawl_timeout: float = 3.0,
+                   extra: str = "") -> Path:
     """``sources``: (name, feed url, lang)."""
-    body = (f"state_dir = '{tmp_path / 'state'}'\nlog_level = '{log_level}'\n" + FAST_CRAWL
+    body = (f"state_dir = '{tmp_path / 'state'}'\nlog_level = '{log_level}'\n"
+            + FAST_CRAWL.replace("timeout_seconds = 3.0", f"timeout_seconds = {crawl_timeout}")
             + f"""
 [schedule]
 crawl_every_minutes = {every_minutes}
@@ -104,10 +107,12 @@ class ServiceProc:
     group also takes its crawl child, like systemd killing the unit's cgroup)."""
 
     def __init__(self, tmp_path: Path, config: Path, *, env: dict[str, str] | None = None,
-                 args: tuple[str, ...] = ()) -> None:
+                 args: tuple[str, ...] = (), api_key: bool = True) -> None:
+        """``api_key``: set OPENAI_API_KEY (only with ``[llm] base_url`` pointing at the
+        local stub: a key without a base URL would mean api.openai.com)."""
         self.tmp_path, self.config, self.args = tmp_path, config, args
-        self.env = env if env is not None else paperbot_env(
-            tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, OPENAI_API_KEY=API_KEY)
+        secrets = {"TELEGRAM_BOT_TOKEN": TOKEN, **({"OPENAI_API_KEY": API_KEY} if api_key else {})}
+        self.env = env if env is not None else paperbot_env(tmp_path, **secrets)
         self.proc: asyncio.subprocess.Process | None = None
         self.lines: list[str] = []
         self._reader: asyncio.Task | None = None
@@ -185,6 +190,8 @@ class ServiceProc:
                 os.killpg(self.proc.pid, signal.SIGKILL)  # an orphaned crawl child
         with contextlib.suppress(Exception):
             await self.wait(5.0)
+        # kept for a failing test's post-mortem (pytest keeps the last tmp dirs)
+        (self.tmp_path / "service.log").write_text(self.output, encoding="utf-8")
 
 
 async def poll(predicate, *, timeout: float = 20.0, interval: float = 0.1, what: str = ""):
