@@ -66,6 +66,14 @@ def write_config(tmp_path: Path, body: str, name: str = "paperbot.toml") -> Path
     return path
 
 
+# Never the real arXiv: a closed loopback port (connection refused at once), no retries.
+NO_ARXIV = """
+[arxiv]
+api_url = "http://127.0.0.1:9/api/query"
+max_retries = 0
+min_interval_seconds = 0.0
+"""
+
 FAST_CRAWL = """
 [crawl]
 download_delay_seconds = 0.0

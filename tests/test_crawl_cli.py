@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from tests.conftest import FAST_CRAWL, run_paperbot, write_config
+from tests.conftest import FAST_CRAWL, NO_ARXIV, run_paperbot, write_config
 from tests.servers.blog import BlogServer
 
 POST_1 = """<html><head><title>Daily notes</title></head><body>
@@ -32,7 +32,7 @@ def feed(base: str, items: list[tuple[str, str, str]]) -> str:
 
 
 def config_for(tmp_path, sources: list[tuple[str, str]]) -> str:
-    body = f"state_dir = '{tmp_path / 'state'}'\n" + FAST_CRAWL
+    body = f"state_dir = '{tmp_path / 'state'}'\n" + FAST_CRAWL + NO_ARXIV
     for name, url in sources:
         body += (f"\n[[sources]]\nname = '{name}'\nkind = 'rss'\nurl = '{url}'\nlang = 'ko'\n"
                  f"content_selector = 'div.post-body'\nuse_feed_content = false\n")
