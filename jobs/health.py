@@ -140,12 +140,13 @@ async def flush_alerts(db: Any, send: SendFn | None) -> int:
     whose sending fails is logged, not retried every minute). Returns how many."""
     n = 0
     for alert in hstore.unsent_alerts(db):
+        if not hstore.claim_alert(db, alert["key"]):
+            continue  # a concurrent flush took it
         log.warning("ALERT %s: %s", alert["key"], alert["message"])
         if send is not None:
             try:
                 await send(f"⚠️ paperbot: {alert['message']}")
             except Exception as exc:  # an alert must never take the service down
                 log.error("could not send alert %s to the admins: %s", alert["key"], exc)
-        hstore.mark_alert_sent(db, alert["key"])
         n += 1
     return n

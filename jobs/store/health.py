@@ -47,8 +47,12 @@ def unsent_alerts(db: sqlite_utils.Database) -> list[dict]:
         "order by raised_at, key")]
 
 
-def mark_alert_sent(db: sqlite_utils.Database, key: str, *, now: str | None = None) -> None:
-    db.execute("update alerts set sent_at = ? where key = ?", [now or utcnow(), key])
+def claim_alert(db: sqlite_utils.Database, key: str, *, now: str | None = None) -> bool:
+    """Mark the alert sent before sending it; False when another sender (a concurrent
+    job, another process) claimed it first: each alert goes out once."""
+    cur = db.execute("update alerts set sent_at = ? where key = ? and sent_at is null",
+                     [now or utcnow(), key])
+    return cur.rowcount == 1
 
 
 def open_alerts(db: sqlite_utils.Database) -> list[dict]:
