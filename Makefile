@@ -20,6 +20,7 @@ demo: $(VENV)/.installed
 
 ## test: lint, then the whole test suite (what CI runs)
 test: $(VENV)/.installed
+	sh tests/ensure_systemd.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

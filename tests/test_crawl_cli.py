@@ -84,13 +84,16 @@ async def test_crawl_once_stores_papers_and_a_second_run_adds_nothing(tmp_path):
 
 
 async def test_a_failing_source_does_not_stop_the_others(tmp_path):
-    async with BlogServer() as good, BlogServer() as broken, BlogServer() as slow:
+    async with BlogServer() as good, BlogServer() as broken, BlogServer() as slow, \
+            BlogServer() as loop:
         good.add_page("/posts/2.html", POST_2)
         good.add_page("/feed.xml", feed(good.url(""), [
             ("Day 2", "/posts/2.html", "Sat, 20 Jan 2024 09:00:00 GMT")]), "application/rss+xml")
         broken.fail("/feed.xml", status=500)
         slow.fail("/feed.xml", hang=True)
+        loop.fail("/feed.xml", redirect_loop=True)
         config = config_for(tmp_path, [("broken", broken.url("/feed.xml")),
+                                       ("loop", loop.url("/feed.xml")),
                                        ("good", good.url("/feed.xml")),
                                        ("slow", slow.url("/feed.xml"))])
 
@@ -99,10 +102,11 @@ async def test_a_failing_source_does_not_stop_the_others(tmp_path):
     assert result.code == 1
     assert "FAILED broken: HTTP 500" in result.stderr
     assert "FAILED slow:" in result.stderr and "Timeout" in result.stderr
+    assert "FAILED loop:" in result.stderr and "redirect" in result.stderr
     assert "FAILED good" not in result.stderr
     assert db_rows(tmp_path, "select arxiv_id from papers") == [("2401.10225",)]
     health = dict(db_rows(tmp_path, "select name, consecutive_failures from sources"))
-    assert health == {"broken": 1, "good": 0, "slow": 1}
+    assert health == {"broken": 1, "good": 0, "loop": 1, "slow": 1}
 
 
 async def test_only_the_named_source_is_crawled(tmp_path):

@@ -58,6 +58,12 @@ class PaperbotSpider(scrapy.Spider):
         self.errors.append(f"{reason} ({url})")
         self.logger.warning("%s: %s: %s", self.source.name, url, reason)
 
+    def start_request(self, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
+        """The request for the source's own URL. ``dont_filter``: a redirect loop back to it
+        must run into REDIRECT_MAX_TIMES and fail the source, not vanish in the dupe filter."""
+        return scrapy.Request(self.source.url, callback=callback, errback=self.on_error,
+                              cb_kwargs=cb_kwargs, dont_filter=True)
+
     def too_old(self, published_at: str | None) -> bool:
         return bool(self.since and published_at and published_at[:10] < self.since[:10])
 

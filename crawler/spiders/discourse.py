@@ -63,8 +63,7 @@ class DiscourseSpider(PaperbotSpider):
         self.queued = 0
 
     async def start(self):
-        yield scrapy.Request(self.source.url, callback=self.parse_list, errback=self.on_error,
-                             cb_kwargs={"page": 1})
+        yield self.start_request(self.parse_list, page=1)
 
     def parse_list(self, response: scrapy.http.Response, page: int) -> Iterator[Any]:
         try:

@@ -117,8 +117,7 @@ class HtmlSpider(PageSpider):
         self.queued: set[str] = set()
 
     async def start(self):
-        yield scrapy.Request(self.source.url, callback=self.parse_listing, errback=self.on_error,
-                             cb_kwargs={"page": 1})
+        yield self.start_request(self.parse_listing, page=1)
 
     def parse_listing(self, response: scrapy.http.Response, page: int) -> Iterator[Any]:
         src = self.source

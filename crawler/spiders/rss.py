@@ -41,7 +41,7 @@ class RssSpider(PaperbotSpider):
             super().on_error(failure)
 
     async def start(self):
-        yield scrapy.Request(self.source.url, callback=self.parse_feed, errback=self.on_error)
+        yield self.start_request(self.parse_feed)
 
     def parse_feed(self, response: scrapy.http.Response) -> Iterator[Any]:
         feed = feedparser.parse(response.body)

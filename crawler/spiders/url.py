@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import scrapy
-
 from .html import PageSpider
 
 
@@ -12,5 +10,4 @@ class UrlSpider(PageSpider):
 
     async def start(self):
         # the user named this page: no title_pattern filter applies
-        yield scrapy.Request(self.source.url, callback=self.parse_post, errback=self.on_error,
-                             cb_kwargs={"checked": True})
+        yield self.start_request(self.parse_post, checked=True)
