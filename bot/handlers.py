@@ -375,30 +375,32 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, settings_text(sub, sub["lang"]))
 
 
-async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _admin_hook(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str):
+    """The service's callable ``bot_data[key]`` for an admin; else reply why not (None)."""
     _, config = _deps(context)
     lang = _lang_of(update, context)
     if not _admin(update, config):
         await reply(update, context, i18n.t(lang, "admin_only"))
-        return
-    fn = context.bot_data.get("status_text")
+        return None
+    fn = context.bot_data.get(key)
     if fn is None:
         await reply(update, context, i18n.t(lang, "unavailable"))
+    return fn
+
+
+async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    fn = await _admin_hook(update, context, "status_text")
+    if fn is None:
         return
     text = await fn()
     await reply(update, context, render.clip(str(text), render.MAX_MESSAGE), parse_html=False)
 
 
 async def crawl(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    _, config = _deps(context)
-    lang = _lang_of(update, context)
-    if not _admin(update, config):
-        await reply(update, context, i18n.t(lang, "admin_only"))
-        return
-    fn = context.bot_data.get("run_crawl")
+    fn = await _admin_hook(update, context, "run_crawl")
     if fn is None:
-        await reply(update, context, i18n.t(lang, "unavailable"))
         return
+    lang = _lang_of(update, context)
     await reply(update, context, i18n.t(lang, "crawl_started"))
 
     async def run() -> None:
