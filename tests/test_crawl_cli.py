@@ -31,6 +31,17 @@ def feed(base: str, items: list[tuple[str, str, str]]) -> str:
             f"<title>blog</title><link>{base}/</link>{entries}</channel></rss>")
 
 
+DAY_1 = ("Day 1", "/posts/1.html", "Fri, 19 Jan 2024 09:00:00 GMT", POST_1)
+DAY_2 = ("Day 2", "/posts/2.html", "Sat, 20 Jan 2024 09:00:00 GMT", POST_2)
+
+
+def publish(blog: BlogServer, *posts: tuple[str, str, str, str]) -> None:
+    """Serve ``posts`` (title, path, date, html) and a feed listing them."""
+    for _title, path, _date, html in posts:
+        blog.add_page(path, html)
+    blog.add_page("/feed.xml", feed(blog.url(""), [p[:3] for p in posts]), "application/rss+xml")
+
+
 def config_for(tmp_path, sources: list[tuple[str, str]]) -> str:
     body = f"state_dir = '{tmp_path / 'state'}'\n" + FAST_CRAWL + NO_ARXIV
     for name, url in sources:
@@ -49,12 +60,7 @@ def db_rows(tmp_path, sql: str) -> list[tuple]:
 
 async def test_crawl_once_stores_papers_and_a_second_run_adds_nothing(tmp_path):
     async with BlogServer() as blog:
-        blog.add_page("/posts/1.html", POST_1)
-        blog.add_page("/posts/2.html", POST_2)
-        blog.add_page("/feed.xml", feed(blog.url(""), [
-            ("Day 1", "/posts/1.html", "Fri, 19 Jan 2024 09:00:00 GMT"),
-            ("Day 2", "/posts/2.html", "Sat, 20 Jan 2024 09:00:00 GMT"),
-        ]), "application/rss+xml")
+        publish(blog, DAY_1, DAY_2)
         config = config_for(tmp_path, [("notes", blog.url("/feed.xml"))])
 
         first = await run_paperbot("--config", config, "crawl", "once", cwd=tmp_path)
@@ -86,9 +92,7 @@ async def test_crawl_once_stores_papers_and_a_second_run_adds_nothing(tmp_path):
 async def test_a_failing_source_does_not_stop_the_others(tmp_path):
     async with BlogServer() as good, BlogServer() as broken, BlogServer() as slow, \
             BlogServer() as loop:
-        good.add_page("/posts/2.html", POST_2)
-        good.add_page("/feed.xml", feed(good.url(""), [
-            ("Day 2", "/posts/2.html", "Sat, 20 Jan 2024 09:00:00 GMT")]), "application/rss+xml")
+        publish(good, DAY_2)
         broken.fail("/feed.xml", status=500)
         slow.fail("/feed.xml", hang=True)
         loop.fail("/feed.xml", redirect_loop=True)
@@ -112,10 +116,7 @@ async def test_a_failing_source_does_not_stop_the_others(tmp_path):
 async def test_only_the_named_source_is_crawled(tmp_path):
     async with BlogServer() as a, BlogServer() as b:
         for blog in (a, b):
-            blog.add_page("/posts/2.html", POST_2)
-            blog.add_page("/feed.xml", feed(blog.url(""), [
-                ("Day 2", "/posts/2.html", "Sat, 20 Jan 2024 09:00:00 GMT")]),
-                "application/rss+xml")
+            publish(blog, DAY_2)
         config = config_for(tmp_path, [("a", a.url("/feed.xml")), ("b", b.url("/feed.xml"))])
         result = await run_paperbot("--config", config, "crawl", "once", "--source", "b",
                                     cwd=tmp_path)
@@ -128,12 +129,7 @@ async def test_only_the_named_source_is_crawled(tmp_path):
 
 async def test_since_keeps_only_recent_posts_and_archives_them(tmp_path):
     async with BlogServer() as blog:
-        blog.add_page("/posts/1.html", POST_1)
-        blog.add_page("/posts/2.html", POST_2)
-        blog.add_page("/feed.xml", feed(blog.url(""), [
-            ("Day 1", "/posts/1.html", "Fri, 19 Jan 2024 09:00:00 GMT"),
-            ("Day 2", "/posts/2.html", "Sat, 20 Jan 2024 09:00:00 GMT"),
-        ]), "application/rss+xml")
+        publish(blog, DAY_1, DAY_2)
         config = config_for(tmp_path, [("notes", blog.url("/feed.xml"))])
         result = await run_paperbot("--config", config, "crawl", "once", "--since", "2024-01-20",
                                     cwd=tmp_path)
