@@ -38,6 +38,11 @@ def url_source(url: str, *, lang: str = "en") -> Source:
     return Source(name=f"url:{parts.netloc or 'file'}", kind="url", url=url, lang=lang)
 
 
+def _quiet_scrapy(record: logging.LogRecord) -> bool:
+    """Handler filter: Scrapy's records below WARNING are not for the journal."""
+    return record.levelno >= logging.WARNING or not record.name.startswith(("scrapy", "py.warnings"))
+
+
 def _is_first_crawl(db: Any, source: str) -> bool:
     row = db.execute("select last_success_at from sources where name = ?", [source]).fetchone()
     return row is None or row[0] is None
@@ -56,10 +61,11 @@ def _run_spiders(config: Config, runs: list[tuple[Source, bool, SourceResult]],
     settings = scrapy_settings(config.crawl, state_dir=config.state_dir, db_path=config.db_path)
     root_level = logging.root.level
     # Keep Scrapy's own chatter (banner, stats dumps, per-request lines) out of the
-    # journal unless asked for; its configure_logging also resets the root level.
+    # journal unless asked for. Scrapy's configure_logging resets the "scrapy" logger to
+    # DEBUG and the root level to NOTSET, then logs its banner: so filter at the handlers.
     if root_level > logging.DEBUG:
-        for name in ("scrapy", "py.warnings"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+        for handler in logging.root.handlers:
+            handler.addFilter(_quiet_scrapy)
     process = CrawlerProcess(settings)
     logging.root.setLevel(root_level)
     crawlers = []
