@@ -21,6 +21,9 @@ Pipeline (all plain functions on plain data):
       (Paper:, 論文リンク, 论文链接, 논문 링크, Статья …, label and link in one block or
       the label block/sub-heading just before the link), a link-only paragraph opening
       it, a link in the heading, or an author line;
+   Paper tables (one row per paper: title | link | comment, header row optional) add one
+   entry per row, replacing whatever 3a/3b found inside them (see ``_table_entries``);
+   tables of results (rows of numbers, no per-row paper links) give no entry.
    c. *single paper*: a labelled paper link anywhere (title from a 论文标题/Title label or
       the post title); else, when the post has no arXiv link at all and its title reads
       like a paper title, one title-only entry named after the post.
@@ -120,10 +123,11 @@ class Block:
     link_only: bool = False
     latin: int = 0
     other: int = 0
+    cell: tuple[int, int, int, bool] | None = None  # (table, row, column, is <th>) in a table
 
 
 class _Builder:
-    __slots__ = ("blocks", "parts", "links", "bold", "li_depth", "heading")
+    __slots__ = ("blocks", "parts", "links", "bold", "li_depth", "heading", "cell", "tables", "rows")
 
     def __init__(self):
         self.blocks: list[Block] = []
@@ -132,6 +136,9 @@ class _Builder:
         self.bold = 0
         self.li_depth = 0
         self.heading = 0
+        self.cell: tuple[int, int, int, bool] | None = None
+        self.tables = 0
+        self.rows = 0
 
     def flush(self, kind: str | None = None) -> None:
         raw = "".join(self.parts)
@@ -152,7 +159,9 @@ class _Builder:
         if kind == "p" and bold and bold >= 0.9 * len(text.replace(" ", "")) and _NUMBERED.match(text) \
                 and len(text) <= 150:
             kind, level = "h", 7
-        self.blocks.append(_make_block(kind, level, text, links))
+        blk = _make_block(kind, level, text, links)
+        blk.cell = self.cell
+        self.blocks.append(blk)
 
 
 def _make_block(kind: str, level: int, text: str, links: list[Link]) -> Block:
@@ -212,6 +221,9 @@ def _walk(node: Tag, b: _Builder, bold: bool) -> None:
             b.flush("h")
             b.heading = 0
             continue
+        if name == "table":
+            _walk_table(child, b, bold)
+            continue
         if name in _BLOCK_TAGS:
             b.flush()
             is_li = name == "li" or name == "dd" or name == "dt"
@@ -232,6 +244,36 @@ def _walk(node: Tag, b: _Builder, bold: bool) -> None:
                 b.links.append(Link(href, text, arxiv_id, arxiv_id is None and is_arxiv_link(href)))
             continue
         _walk(child, b, bold or name in ("strong", "b"))
+
+
+def _table_rows(table: Tag):
+    """The ``<tr>`` of ``table`` itself (through thead/tbody/tfoot, not nested tables)."""
+    for child in table.children:
+        if not isinstance(child, Tag):
+            continue
+        if child.name == "tr":
+            yield child
+        elif child.name in ("thead", "tbody", "tfoot"):
+            yield from (tr for tr in child.children if isinstance(tr, Tag) and tr.name == "tr")
+
+
+def _walk_table(table: Tag, b: _Builder, bold: bool) -> None:
+    """Each cell becomes its own block(s), tagged with its (table, row, column)."""
+    b.flush()
+    outer = b.cell
+    b.tables += 1
+    tid = b.tables
+    for tr in _table_rows(table):
+        b.rows += 1
+        col = 0
+        for cell in tr.children:
+            if not isinstance(cell, Tag) or cell.name not in ("td", "th"):
+                continue
+            b.cell = (tid, b.rows, col, cell.name == "th")
+            _walk(cell, b, bold)
+            b.flush()
+            col += 1
+    b.cell = outer
 
 
 def _body_root(html: str) -> tuple[BeautifulSoup, Tag]:
@@ -539,6 +581,138 @@ def _sections(blocks: list[Block]) -> list[_Entry]:
     return best
 
 
+_COL_TITLE = re.compile(
+    r"^\W*(?:paper(?:\s*title)?|title|name|论文(?:标题|名称|题目)?|标题|题目|論文(?:名|タイトル)?|タイトル"
+    r"|논문(?:\s*제목)?|제목|статья|название(?:\s*статьи)?)\W*$", re.I)
+_COL_LINK = re.compile(
+    r"^\W*(?:links?|urls?|arxiv(?:\s*link)?|pdf|paper\s*link|链接|论文链接|地址|论文地址|リンク|論文リンク"
+    r"|링크|논문\s*링크|ссылка(?:\s*на\s*статью)?)\W*$", re.I)
+_NUMERIC_CELL = re.compile(r"^[\d\s.,%±+\-–—/()×x*↑↓]*\d[\d\s.,%±+\-–—/()×x*↑↓]*$")
+
+
+def _cell_text(blocks: list[Block], idxs: list[int]) -> str:
+    return " ".join(blocks[j].text for j in idxs).strip()
+
+
+def _link_cell(blocks: list[Block], idxs: list[int]) -> tuple[int, Link | None, str | None] | None:
+    """A cell that is just a paper link (``arXiv`` / ``论文链接`` / a bare URL / ``arXiv:ID``)."""
+    for j in idxs:
+        blk = blocks[j]
+        if blk.links:
+            link = _paper_link(blk)
+            if link is not None and (blk.link_only or _LABEL_PREFIX.match(blk.text)):
+                return j, link, None
+        elif blk.ids and len(blk.text) <= 40:
+            return j, None, blk.ids[0]
+    return None
+
+
+def _table_entries(blocks: list[Block]) -> tuple[list[_Entry], list[tuple[int, int]]]:
+    """Table rows as entries: in a table that lists papers (at least two rows with their own
+    paper link, and such rows are at least half of the rows), each row is an entry: its
+    link cell (or the only arXiv link, in the title cell) is the primary, the title cell
+    the title, the other cells the blog's words. Result rows (mostly numbers) and tables
+    without per-row paper links give nothing. Returns the entries and the block spans
+    of the paper tables."""
+    tables: dict[int, dict[int, dict[int, list[int]]]] = {}
+    for j, blk in enumerate(blocks):
+        if blk.cell is not None:
+            tid, row, col, _th = blk.cell
+            tables.setdefault(tid, {}).setdefault(row, {}).setdefault(col, []).append(j)
+    entries: list[_Entry] = []
+    spans: list[tuple[int, int]] = []
+    for rows in tables.values():
+        ordered = [rows[r] for r in sorted(rows)]
+        title_col = link_col = None
+        first = ordered[0]
+        first_blocks = [blocks[j] for idxs in first.values() for j in idxs]
+        is_header = all(b.cell[3] for b in first_blocks) or (
+            not any(b.links for b in first_blocks)
+            and all(len(_cell_text(blocks, idxs)) <= 20 for idxs in first.values())
+            and any(_COL_TITLE.match(_cell_text(blocks, idxs)) or _COL_LINK.match(_cell_text(blocks, idxs))
+                    for idxs in first.values()))
+        if is_header:
+            for col, idxs in first.items():
+                text = _cell_text(blocks, idxs)
+                if title_col is None and _COL_TITLE.match(text):
+                    title_col = col
+                elif link_col is None and _COL_LINK.match(text):
+                    link_col = col
+            ordered = ordered[1:]
+        found: list[_Entry] = []
+        linked = 0
+        for cells in ordered:
+            texts = {col: _cell_text(blocks, idxs) for col, idxs in cells.items()}
+            filled = [t for t in texts.values() if t]
+            if not filled or sum(1 for t in filled if _NUMERIC_CELL.match(t)) * 2 > len(filled):
+                continue  # an empty or a results row
+            lc = None
+            tcol = title_col if title_col is not None and title_col in cells else None
+            if link_col is not None and link_col in cells:
+                lc = _link_cell(blocks, cells[link_col])
+            if lc is None:
+                for col, idxs in cells.items():
+                    if col != title_col and (lc := _link_cell(blocks, idxs)) is not None:
+                        if tcol is None and lc[1] is not None and _title_like(lc[1].text):
+                            tcol = col  # the title is the link: "[Title](arXiv)" | comment
+                        break
+            if tcol is None:
+                tcol = next((col for col, t in texts.items() if t and not _NUMERIC_CELL.match(t)
+                             and (lc is None or lc[0] not in cells[col])), None)
+            row_idx = [j for idxs in cells.values() for j in idxs]
+            e = _Entry(min(row_idx), max(row_idx) + 1, None)
+            if link_col is not None and link_col in cells:
+                e.skip.update(cells[link_col])  # the link column, even a "(none yet)" placeholder
+            for col, t in texts.items():
+                if not _ALNUM.search(t):
+                    e.skip.update(cells[col])  # "-", "—": an empty cell's placeholder
+            if tcol is not None:
+                e.skip.update(cells[tcol])
+                e.title = _clean_title(texts[tcol]) or None
+                tblk = blocks[cells[tcol][0]]
+                if len(cells[tcol]) == 1 and (ta := _title_authors(tblk, min_count=1, min_words=1)):
+                    e.title, e.authors = ta
+                if lc is None:
+                    # the title cell links the paper: the only arXiv link of the row
+                    row_ids = {link.arxiv_id for j in row_idx for link in blocks[j].links if link.arxiv_id}
+                    for j in cells[tcol]:
+                        link = _paper_link(blocks[j])
+                        if link is not None and (link.bad_arxiv or row_ids == {link.arxiv_id}):
+                            lc = (j, link, None)
+                            if link.text and not _URLISH.match(link.text):
+                                e.title = _clean_title(link.text)
+                            break
+            if lc is not None:
+                e.primary_block, e.link, e.text_id = lc
+                e.skip.add(lc[0])
+                if e.title is None and e.link is not None and e.link.text \
+                        and not _URLISH.match(e.link.text) and not _LABEL_ONLY.match(e.link.text):
+                    e.title = e.link.text
+                linked += 1
+            elif not (e.title and _title_like(e.title)) or any(blocks[j].ids for j in row_idx):
+                continue  # neither a paper link nor a paper title of its own
+            found.append(e)
+        if linked >= 2 and linked * 2 >= len(found):
+            entries.extend(found)
+            spans.append((min(j for r in rows.values() for idxs in r.values() for j in idxs),
+                          max(j for r in rows.values() for idxs in r.values() for j in idxs) + 1))
+    return entries, spans
+
+
+def _with_tables(entries: list[_Entry], table: list[_Entry], spans: list[tuple[int, int]]) -> list[_Entry]:
+    """Table-row entries plus the other entries outside the paper tables (cut at a table)."""
+    kept: list[_Entry] = []
+    for e in entries:
+        anchor = e.primary_block if e.primary_block is not None else e.start
+        if any(lo <= anchor < hi or lo <= e.start < hi for lo, hi in spans):
+            continue
+        for lo, _hi in spans:
+            if e.start < lo < e.end:
+                e.end = lo
+        kept.append(e)
+    return sorted(kept + table, key=lambda e: e.start)
+
+
 def _single(blocks: list[Block], title: str | None) -> list[_Entry]:
     n = len(blocks)
     e = _Entry(0, n, None)
@@ -709,6 +883,9 @@ def extract_papers(html: str, *, title: str | None = None, lang: str | None = No
     runs = _runs(blocks)
     sections = _sections(blocks)
     entries = runs if len(runs) >= len(sections) and runs else sections
+    table, spans = _table_entries(blocks)
+    if table:
+        entries = _with_tables(entries, table, spans)
     if not entries:
         entries = _single(blocks, title)
 

@@ -227,6 +227,43 @@ def test_unseen_post_kinds_generalise():
     assert [f.arxiv_id for f in found if f.role == "reference"] == ["2306.02707"]
 
 
+def test_table_rows_are_entries_and_results_tables_are_not():
+    # a headerless paper table (title | link | comment), a title-only row, a reference in a
+    # comment cell, then a results table whose rows link models (and one paper) but are numbers
+    html = """
+    <p>今週の論文まとめ</p>
+    <table>
+    <tr><td>Orca Whales: Tiny Models that Reason</td><td><a href="https://arxiv.org/abs/2409.01234">論文リンク</a></td>
+        <td>小さなモデルでも推論できる。<a href="https://arxiv.org/abs/2306.02707">Orca</a> の続編。</td></tr>
+    <tr><td><a href="https://arxiv.org/pdf/2410.04321v1">Lighthouse: Retrieval Heads in Long Context Models</a></td>
+        <td>検索ヘッドの分析。</td></tr>
+    <tr><td>Quiet Harbor: Sparse Experts at Scale</td><td>-</td><td>リンクは来週。</td></tr>
+    <tr><td>Tidepool Alignment (Ana Silva, Ben Ortiz)</td><td>arXiv:2411.00042</td><td>報酬モデルなしのアライメント。</td></tr>
+    </table>
+    <table>
+    <tr><th>Model</th><th>MMLU</th><th>Source</th></tr>
+    <tr><td><a href="https://huggingface.co/x/a">Model A</a></td><td>71.2</td><td><a href="https://arxiv.org/abs/2401.00001">1</a></td></tr>
+    <tr><td><a href="https://huggingface.co/x/b">Model B</a></td><td>68.0</td><td><a href="https://arxiv.org/abs/2401.00002">2</a></td></tr>
+    </table>
+    """
+    found = extract_papers(html, title="週刊論文", lang="ja")
+    prim = [f for f in found if f.role == "primary"]
+    assert [f.arxiv_id for f in prim] == ["2409.01234", "2410.04321", None, "2411.00042"]
+    assert [f.title for f in prim] == [
+        "Orca Whales: Tiny Models that Reason", "Lighthouse: Retrieval Heads in Long Context Models",
+        "Quiet Harbor: Sparse Experts at Scale", "Tidepool Alignment"]
+    assert prim[3].authors == ("Ana Silva", "Ben Ortiz")
+    assert prim[0].text == "小さなモデルでも推論できる。Orca の続編。"
+    assert prim[1].text == "検索ヘッドの分析。" and prim[2].text == "リンクは来週。"
+    assert all(f.lang == "ja" for f in prim)
+    refs = [f.arxiv_id for f in found if f.role == "reference"]
+    assert refs == ["2306.02707", "2401.00001", "2401.00002"]
+
+    # a results table alone: no entries at all
+    results = html[html.index("<table>", html.index("</table>")):]
+    assert [f.role for f in extract_papers(results, lang="en")] == ["reference", "reference"]
+
+
 def test_degenerate_input():
     assert extract_papers("") == []
     assert extract_papers("<p>   </p>") == []

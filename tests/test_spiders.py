@@ -108,7 +108,7 @@ def test_html_listing_follows_only_the_configured_post_links():
         response(CSDN_LIST, "blog.csdn.net/Zhipu_AI/category_12522936.html"), page=1))
     assert [r.url for r in out] == [
         f"https://blog.csdn.net/Zhipu_AI/article/details/{n}"
-        for n in (139829735, 138402317, 135402788)]  # not the sidebar's 140211397
+        for n in (140442716, 139829735, 138402317, 135402788)]  # not the sidebar's 140211397
     assert all(r.cb_kwargs == {"checked": True} for r in out)  # title_pattern met on the list
 
 
