@@ -544,7 +544,7 @@ async def send_due_digests(db: sqlite_utils.Database, *, bot: telegram.Bot, conf
             subs.set_last_digest(db, sub["chat_id"], stamp)
             continue
         header_html = i18n.t(lang, "digest_header", count=len(views))
-        header = render.raw_html(header_html, _visible(header_html))
+        header = render.raw_html(header_html)
         for part in render.render_digest(views, labels(lang), header=header):
             jobs.append(_Job(chat_id=sub["chat_id"], arxiv_ids=part.arxiv_ids,
                              group=sub["chat_id"] < 0 or sub["kind"] not in (None, "private"),
@@ -559,14 +559,6 @@ async def send_due_digests(db: sqlite_utils.Database, *, bot: telegram.Bot, conf
     report.stopped = bool(stop is not None and stop.is_set())
     report.elapsed = time.monotonic() - started
     return report
-
-
-def _visible(markup: str) -> str:
-    """Visible text of a trusted catalog string (tags removed, entities decoded)."""
-    import html as _html
-    import re
-
-    return _html.unescape(re.sub(r"<[^>]+>", "", markup))
 
 
 # --------------------------------------------------------------------------- alerts

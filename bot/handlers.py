@@ -9,9 +9,7 @@ admin commands /crawl and /status.
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
-import re
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -22,6 +20,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import i18n, render, topics
 from bot.delivery import NO_PREVIEW, labels, paper_view, retry_after_seconds
+from crawler.arxiv_ids import parse_arxiv_id
 from jobs.config import SUPPORTED_LANGS, Config
 from jobs.store import delivery as ledger
 from jobs.store import subscribers as subs
@@ -32,31 +31,10 @@ COMMON_TIMEZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "A
                     "Asia/Tokyo", "Asia/Shanghai", "Asia/Kolkata", "America/New_York",
                     "America/Los_Angeles")
 
-try:  # the extraction issue's helper, when present
-    from crawler.arxiv_ids import parse_arxiv_id as _parse_arxiv_id
-except ImportError:  # pragma: no cover - depends on another module's progress
-    _parse_arxiv_id = None
-
-_ARXIV_ID = re.compile(
-    r"(?:arxiv\.org/(?:abs|pdf|html)/|alphaxiv\.org/abs/|huggingface\.co/papers/|arxiv:\s*)?"
-    r"(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?", re.I)
-
-
 # ------------------------------------------------------------------ pure helpers
 def parse_paper_arg(text: str) -> str | None:
     """``2401.12345v2`` / an arXiv, alphaXiv or Hugging Face URL / ``arXiv:…`` → versionless ID."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    if _parse_arxiv_id is not None:
-        try:
-            got = _parse_arxiv_id(text)
-        except Exception:  # noqa: BLE001 - fall back to our regex
-            got = None
-        if got:
-            return got
-    m = _ARXIV_ID.search(text)
-    return m.group(1) if m else None
+    return parse_arxiv_id(text.strip()) if text and text.strip() else None
 
 
 def ui_langs(config: Config) -> list[str]:
@@ -331,7 +309,7 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, i18n.t(lang, "latest_none"))
         return
     header_html = i18n.t(lang, "latest_header")
-    header = render.raw_html(header_html, html.unescape(re.sub(r"<[^>]+>", "", header_html)))
+    header = render.raw_html(header_html)
     for part in render.render_digest(views, labels(lang), header=header):
         await reply(update, context, part.html)
 

@@ -63,8 +63,14 @@ def link(label: str, url: str) -> Piece:
                  f"{label} ({url})")
 
 
-def raw_html(markup: str, visible: str, plain: str | None = None) -> Piece:
-    """Trusted markup (a catalog string rendered by bot.i18n.t) with its visible text."""
+_TAG = re.compile(r"<[^>]+>")
+
+
+def raw_html(markup: str, visible: str | None = None, plain: str | None = None) -> Piece:
+    """Trusted markup (a catalog string rendered by bot.i18n.t) with its visible text
+    (derived from the markup when not given: tags removed, entities decoded)."""
+    if visible is None:
+        visible = html.unescape(_TAG.sub("", markup))
     return Piece(markup, visible, visible if plain is None else plain)
 
 

@@ -26,6 +26,8 @@ from typing import Any
 
 import openai
 
+from crawler.arxiv_ids import parse_arxiv_id
+from crawler.lang import detect_lang
 from jobs.config import Config, Secrets
 from jobs.prompts import (
     FALLBACK_MODEL,
@@ -91,40 +93,6 @@ class _StructuredUnsupported(Exception):
 
 
 # --------------------------------------------------------------------------- language
-
-_detect: Callable[[str], str | None] | None = None
-
-
-def _lingua_detector() -> Callable[[str], str | None]:
-    try:  # one detector for the whole project when the crawler provides it
-        from crawler.lang import detect_lang as crawler_detect  # type: ignore
-    except ImportError:
-        pass
-    else:
-        return crawler_detect
-    from lingua import Language, LanguageDetectorBuilder
-
-    detector = LanguageDetectorBuilder.from_languages(
-        Language.ENGLISH, Language.KOREAN, Language.JAPANESE, Language.CHINESE,
-        Language.RUSSIAN).build()
-
-    def detect(text: str) -> str | None:
-        found = detector.detect_language_of(text)
-        return found.iso_code_639_1.name.lower() if found is not None else None
-
-    return detect
-
-
-def detect_lang(text: str) -> str | None:
-    """ISO 639-1 code of ``text`` among en/ko/ja/zh/ru, None when undecidable.
-
-    The lingua detector is restricted to the five supported languages (fast and
-    accurate on short texts) and built on first use, never at import."""
-    global _detect
-    if _detect is None:
-        _detect = _lingua_detector()
-    return _detect(text)
-
 
 # --------------------------------------------------------------------------- client
 
@@ -351,14 +319,9 @@ def _store_fallback(db: Any, paper: PaperInput, lang: str, mentions_count: int) 
 
 
 def normalize_paper_id(value: str) -> str:
-    """``arXiv:2401.01234v2`` / ``https://arxiv.org/abs/2401.01234`` → ``2401.01234``."""
-    value = value.strip()
-    for prefix in ("https://arxiv.org/abs/", "http://arxiv.org/abs/", "arXiv:", "arxiv:"):
-        value = value.removeprefix(prefix)
-    head, sep, tail = value.rpartition("v")
-    if sep and head and tail.isdigit() and head[-1].isdigit():
-        value = head
-    return value
+    """``arXiv:2401.01234v2`` / an arXiv URL → ``2401.01234``; anything else as given (it
+    then matches no paper)."""
+    return parse_arxiv_id(value.strip()) or value.strip()
 
 
 async def summarize_pending(
