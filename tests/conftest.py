@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -58,6 +59,20 @@ async def run_paperbot(*args: str, cwd: Path, env: dict[str, str] | None = None,
         out, err = await proc.communicate()
         raise AssertionError(f"paperbot {' '.join(args)} timed out:\n{err.decode()}") from None
     return Result(proc.returncode, out.decode(), err.decode())
+
+
+def db_rows(db_path: Path, sql: str, params: tuple | list = ()) -> list[tuple]:
+    """Rows of ``sql`` read from a paperbot database file the way an operator would."""
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def state_db(tmp_path: Path) -> Path:
+    """The database of a test whose config says ``state_dir = tmp_path / 'state'``."""
+    return tmp_path / "state" / "paperbot.db"
 
 
 def write_config(tmp_path: Path, body: str, name: str = "paperbot.toml") -> Path:

@@ -15,20 +15,13 @@ import time
 from pathlib import Path
 
 from tests.conftest import FAST_CRAWL, REPO, paperbot_env, write_config
+from tests.servers.blog import rss_feed
 
 TOKEN = "987654321:AAHfakeTOKENfor-paperbot_tests-0123456789x"
 API_KEY = "sk-test-SECRETKEY-0123456789abcdef"
 
 
 # ------------------------------------------------------------------------------ blog
-def feed_xml(base: str, items: list[tuple[str, str, str]]) -> str:
-    entries = "".join(
-        f"<item><title>{title}</title><link>{base}{path}</link><pubDate>{date}</pubDate></item>"
-        for title, path, date in items)
-    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-            f"<title>blog</title><link>{base}/</link>{entries}</channel></rss>")
-
-
 def post_html(arxiv_ids: list[str], words: str = "A paper worth reading.") -> str:
     paras = "".join(
         f'<p><a href="https://arxiv.org/abs/{pid}">https://arxiv.org/abs/{pid}</a></p>'
@@ -58,7 +51,7 @@ class Blog:
                f"{self._day:02d} Jan 2024 09:00:00 GMT"
         self._day += 1
         self.items.insert(0, (name, path, date))
-        self.server.add_page(f"{self.prefix}/feed.xml", feed_xml(self.server.url(""), self.items),
+        self.server.add_page(f"{self.prefix}/feed.xml", rss_feed(self.server.url(""), self.items),
                              "application/rss+xml")
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
-from tests.conftest import FAST_CRAWL, NO_ARXIV, run_paperbot, write_config
-from tests.servers.blog import BlogServer
+from tests.conftest import FAST_CRAWL, NO_ARXIV, db_rows, run_paperbot, state_db, write_config
+from tests.servers.blog import BlogServer, rss_feed
 
 POST_1 = """<html><head><title>Daily notes</title></head><body>
 <nav><a href="/">home</a></nav>
@@ -23,14 +22,6 @@ POST_2 = """<html><body><article><div class="post-body">
 </div></article></body></html>"""
 
 
-def feed(base: str, items: list[tuple[str, str, str]]) -> str:
-    entries = "".join(
-        f"<item><title>{title}</title><link>{base}{path}</link><pubDate>{date}</pubDate></item>"
-        for title, path, date in items)
-    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-            f"<title>blog</title><link>{base}/</link>{entries}</channel></rss>")
-
-
 DAY_1 = ("Day 1", "/posts/1.html", "Fri, 19 Jan 2024 09:00:00 GMT", POST_1)
 DAY_2 = ("Day 2", "/posts/2.html", "Sat, 20 Jan 2024 09:00:00 GMT", POST_2)
 
@@ -39,7 +30,7 @@ def publish(blog: BlogServer, *posts: tuple[str, str, str, str]) -> None:
     """Serve ``posts`` (title, path, date, html) and a feed listing them."""
     for _title, path, _date, html in posts:
         blog.add_page(path, html)
-    blog.add_page("/feed.xml", feed(blog.url(""), [p[:3] for p in posts]), "application/rss+xml")
+    blog.add_page("/feed.xml", rss_feed(blog.url(""), [p[:3] for p in posts]), "application/rss+xml")
 
 
 def config_for(tmp_path, sources: list[tuple[str, str]]) -> str:
@@ -50,14 +41,6 @@ def config_for(tmp_path, sources: list[tuple[str, str]]) -> str:
     return str(write_config(tmp_path, body))
 
 
-def db_rows(tmp_path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(tmp_path / "state" / "paperbot.db")
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
 async def test_crawl_once_stores_papers_and_a_second_run_adds_nothing(tmp_path):
     async with BlogServer() as blog:
         publish(blog, DAY_1, DAY_2)
@@ -66,9 +49,9 @@ async def test_crawl_once_stores_papers_and_a_second_run_adds_nothing(tmp_path):
         first = await run_paperbot("--config", config, "crawl", "once", cwd=tmp_path)
         assert first.code == 0, first.stderr
         assert "notes" in first.stdout and "2401.10020" in first.stdout
-        papers = sorted(r[0] for r in db_rows(tmp_path, "select arxiv_id from papers"))
+        papers = sorted(r[0] for r in db_rows(state_db(tmp_path), "select arxiv_id from papers"))
         assert papers == ["2401.10020", "2401.10208", "2401.10225"]  # versionless
-        counts = db_rows(tmp_path, "select (select count(*) from posts), "
+        counts = db_rows(state_db(tmp_path), "select (select count(*) from posts), "
                                    "(select count(*) from mentions)")[0]
 
         listed = await run_paperbot("--config", config, "papers", "--json", cwd=tmp_path)
@@ -82,10 +65,10 @@ async def test_crawl_once_stores_papers_and_a_second_run_adds_nothing(tmp_path):
 
         second = await run_paperbot("--config", config, "crawl", "once", cwd=tmp_path)
         assert second.code == 0, second.stderr
-        assert db_rows(tmp_path, "select (select count(*) from posts), "
+        assert db_rows(state_db(tmp_path), "select (select count(*) from posts), "
                                  "(select count(*) from mentions)")[0] == counts
-        assert sorted(r[0] for r in db_rows(tmp_path, "select arxiv_id from papers")) == papers
-        runs = db_rows(tmp_path, "select ok, papers_new from crawl_runs order by id")
+        assert sorted(r[0] for r in db_rows(state_db(tmp_path), "select arxiv_id from papers")) == papers
+        runs = db_rows(state_db(tmp_path), "select ok, papers_new from crawl_runs order by id")
         assert runs == [(1, 3), (1, 0)]
 
 
@@ -108,8 +91,8 @@ async def test_a_failing_source_does_not_stop_the_others(tmp_path):
     assert "FAILED slow:" in result.stderr and "Timeout" in result.stderr
     assert "FAILED loop:" in result.stderr and "redirect" in result.stderr
     assert "FAILED good" not in result.stderr
-    assert db_rows(tmp_path, "select arxiv_id from papers") == [("2401.10225",)]
-    health = dict(db_rows(tmp_path, "select name, consecutive_failures from sources"))
+    assert db_rows(state_db(tmp_path), "select arxiv_id from papers") == [("2401.10225",)]
+    health = dict(db_rows(state_db(tmp_path), "select name, consecutive_failures from sources"))
     assert health == {"broken": 1, "good": 0, "loop": 1, "slow": 1}
 
 
@@ -134,4 +117,4 @@ async def test_since_keeps_only_recent_posts_and_archives_them(tmp_path):
         result = await run_paperbot("--config", config, "crawl", "once", "--since", "2024-01-20",
                                     cwd=tmp_path)
     assert result.code == 0, result.stderr
-    assert db_rows(tmp_path, "select arxiv_id, notify from papers") == [("2401.10225", 0)]
+    assert db_rows(state_db(tmp_path), "select arxiv_id, notify from papers") == [("2401.10225", 0)]

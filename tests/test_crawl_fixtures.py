@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import FIXTURES, run_paperbot, write_config
+from tests.conftest import FIXTURES, db_rows, run_paperbot, write_config
 from tests.servers.arxiv import ArxivStub
 from tests.servers.blog import BlogServer
 
@@ -113,23 +112,15 @@ date_selector = 'time.dt-published, time'
 """
 
 
-def query(db_path: Path, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 def snapshot(db_path: Path) -> dict[str, list[tuple]]:
     """Every row that extraction writes (posts minus the fetch timestamp)."""
     return {
-        "posts": query(db_path, "select id, url, source, title, published_at, content_hash, "
+        "posts": db_rows(db_path, "select id, url, source, title, published_at, content_hash, "
                                 "status, extractor_version, extracted_at from posts order by id"),
-        "papers": query(db_path, "select * from papers order by arxiv_id"),
-        "mentions": query(db_path, "select * from mentions order by post_id, arxiv_id"),
-        "unresolved": query(db_path, "select * from unresolved order by id"),
-        "title_lookups": query(db_path, "select * from title_lookups order by norm_title"),
+        "papers": db_rows(db_path, "select * from papers order by arxiv_id"),
+        "mentions": db_rows(db_path, "select * from mentions order by post_id, arxiv_id"),
+        "unresolved": db_rows(db_path, "select * from unresolved order by id"),
+        "title_lookups": db_rows(db_path, "select * from title_lookups order by norm_title"),
     }
 
 
@@ -172,7 +163,7 @@ def crawled(tmp_path_factory):
 
 def _post_id(crawled, key: str) -> int | None:
     url = local(EXPECTED[key]["url"], crawled["bases"])
-    rows = query(crawled["db"], "select id from posts where url = ?", [url])
+    rows = db_rows(crawled["db"], "select id from posts where url = ?", [url])
     return rows[0][0] if rows else None
 
 
@@ -191,7 +182,7 @@ def test_each_post_gives_exactly_its_expected_papers(crawled, key):
         # only a post with nothing in it may be skipped (the title_pattern filters it)
         assert exp["primary"] == [] and exp["references"] == [], f"{key} was not crawled"
         return
-    rows = query(crawled["db"], "select arxiv_id, role, flag from mentions where post_id = ? "
+    rows = db_rows(crawled["db"], "select arxiv_id, role, flag from mentions where post_id = ? "
                                 "order by rowid", [post_id])
     primary = [r[0] for r in rows if r[1] == "primary"]
     references = [r[0] for r in rows if r[1] == "reference"]
@@ -199,23 +190,23 @@ def test_each_post_gives_exactly_its_expected_papers(crawled, key):
     assert sorted(references) == sorted(exp["references"]), key
     for linked_id in exp.get("mismatch", {}):
         assert linked_id not in primary
-    open_titles = [r[0] for r in query(crawled["db"], "select title from unresolved where "
+    open_titles = [r[0] for r in db_rows(crawled["db"], "select title from unresolved where "
                                        "post_id = ? and resolved_id is null", [post_id])]
     assert sorted(open_titles) == sorted(exp.get("unresolved", [])), key
 
 
 def test_nothing_else_is_stored(crawled):
     expected_ids = {i for e in EXPECTED.values() for i in e["primary"] + e["references"]}
-    stored = {r[0] for r in query(crawled["db"], "select arxiv_id from papers")}
+    stored = {r[0] for r in db_rows(crawled["db"], "select arxiv_id from papers")}
     assert stored == expected_ids
     primaries = {i for e in EXPECTED.values() for i in e["primary"]}
-    flagged = {r[0] for r in query(crawled["db"], "select arxiv_id from papers "
+    flagged = {r[0] for r in db_rows(crawled["db"], "select arxiv_id from papers "
                                                   "where has_primary = 1")}
     assert flagged == primaries
 
 
 def test_unresolved_entries_never_get_an_invented_id(crawled):
-    rows = query(crawled["db"], "select title, resolved_id, attempts, next_retry_at, reason "
+    rows = db_rows(crawled["db"], "select title, resolved_id, attempts, next_retry_at, reason "
                                 "from unresolved")
     wanted = {t for e in EXPECTED.values() for t in e.get("unresolved", [])}
     open_rows = [r for r in rows if r[1] is None]
@@ -224,12 +215,12 @@ def test_unresolved_entries_never_get_an_invented_id(crawled):
         assert attempts == 1 and retry_at > crawled["snap1"]["posts"][0][8]  # a later retry
         assert "no-match" in reason
     # the miss is cached, with its retry time
-    misses = query(crawled["db"], "select retry_at from title_lookups where arxiv_id is null")
+    misses = db_rows(crawled["db"], "select retry_at from title_lookups where arxiv_id is null")
     assert misses and all(m[0] for m in misses)
 
 
 def test_every_paper_is_enriched_with_arxiv_metadata(crawled):
-    rows = query(crawled["db"], "select arxiv_id, title, authors, abstract, categories, "
+    rows = db_rows(crawled["db"], "select arxiv_id, title, authors, abstract, categories, "
                                 "published, updated, enriched_at from papers")
     for arxiv_id, title, authors, abstract, categories, published, updated, enriched in rows:
         src = INDEX[arxiv_id]
@@ -261,6 +252,6 @@ def test_second_crawl_adds_nothing_and_reextracts_nothing(crawled):
     assert crawled["second_hits"] == crawled["first_hits"]
     robots = len(HOSTS)
     assert crawled["second_304"] == crawled["second_hits"] - robots
-    runs = query(crawled["db"], "select papers_new from crawl_runs order by id")
+    runs = db_rows(crawled["db"], "select papers_new from crawl_runs order by id")
     assert [r[0] for r in runs[len(runs) // 2:]] == [0] * (len(runs) // 2)
 

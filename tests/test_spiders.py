@@ -4,7 +4,6 @@ memory), then crawl politeness and `crawl once --url` through the real CLI."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 import scrapy
@@ -16,9 +15,9 @@ from crawler.spiders.discourse import DiscourseSpider, forum_base, json_url
 from crawler.spiders.html import HtmlSpider, parse_date_text
 from crawler.spiders.url import UrlSpider
 from jobs.config import DEFAULT_SOURCES, Source, parse_config
-from tests.conftest import FIXTURES, run_paperbot, write_config
+from tests.conftest import FIXTURES, db_rows, run_paperbot, state_db, write_config
 from tests.servers.arxiv import ArxivStub
-from tests.servers.blog import BlogServer
+from tests.servers.blog import BlogServer, rss_feed
 
 SITES = FIXTURES / "sites"
 
@@ -196,22 +195,12 @@ def test_dates_in_free_text(text, expected):
 # -- politeness and --url through the real CLI -----------------------------------------------
 
 def _feed(base: str, paths: list[str]) -> str:
-    items = "".join(f"<item><title>{p}</title><link>{base}{p}</link>"
-                    f"<pubDate>Sat, 20 Jan 2024 09:00:00 GMT</pubDate></item>" for p in paths)
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>b</title>{items}</channel></rss>'
+    return rss_feed(base, [(p, p, "Sat, 20 Jan 2024 09:00:00 GMT") for p in paths])
 
 
 OK_POST = ('<html><body><div class="post"><p><a href="https://arxiv.org/abs/2401.10020">'
            'https://arxiv.org/abs/2401.10020</a></p><p>Self-Rewarding Language Models '
            '(Weizhe Yuan, Jason Weston)</p><p>좋은 논문입니다.</p></div></body></html>')
-
-
-def _db(tmp_path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(tmp_path / "state" / "paperbot.db")
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 async def test_robots_size_cap_and_timeout_are_enforced(tmp_path):
@@ -250,8 +239,8 @@ async def test_robots_size_cap_and_timeout_are_enforced(tmp_path):
     assert "huge" in result.stderr and "slow" in result.stderr
     assert "robots" not in result.stderr.split("FAILED blog")[1]  # skipped, not a failure
     assert hits.get("/robots.txt") == 1 and "/private/secret" not in hits  # robots obeyed
-    assert _db(tmp_path, "select url from posts") == [(blog.url("/posts/ok"),)]
-    assert _db(tmp_path, "select arxiv_id from papers") == [("2401.10020",)]
+    assert db_rows(state_db(tmp_path), "select url from posts") == [(blog.url("/posts/ok"),)]
+    assert db_rows(state_db(tmp_path), "select arxiv_id from papers") == [("2401.10020",)]
 
 
 async def test_crawl_once_url_reads_just_that_post(tmp_path):
@@ -280,8 +269,8 @@ async def test_crawl_once_url_reads_just_that_post(tmp_path):
     assert result.code == 0, result.stderr
     assert hits.get("/LLaVA-RLHF") == 1 and "/feed.xml" not in hits and "/other" not in hits
     source = f"url:127.0.0.1:{blog.port}"
-    assert _db(tmp_path, "select source, lang from posts") == [(source, "ru")]
-    assert _db(tmp_path, "select m.arxiv_id, m.role, p.title from mentions m "
+    assert db_rows(state_db(tmp_path), "select source, lang from posts") == [(source, "ru")]
+    assert db_rows(state_db(tmp_path), "select m.arxiv_id, m.role, p.title from mentions m "
                          "join papers p using(arxiv_id)") == [
         ("2309.14525", "primary", "Aligning Large Multimodal Models with Factually Augmented RLHF")]
     assert both.code == 2 and "--url" in both.stderr

@@ -33,6 +33,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
 
+from tests.servers import start_app
+
 INDEX = Path(__file__).resolve().parent.parent / "fixtures" / "arxiv_index.json"
 
 _NEW_ID = re.compile(r"^\d{4}\.\d{4,5}$")
@@ -219,11 +221,7 @@ class ArxivStub:
     async def __aenter__(self) -> ArxivStub:
         app = web.Application()
         app.router.add_get("/api/query", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await start_app(app, self.host, self.port)
         return self
 
     async def __aexit__(self, *exc: Any) -> None:

@@ -26,6 +26,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from tests.servers import start_app
+
 _LAST_MODIFIED = formatdate(1_700_000_000, usegmt=True)
 
 
@@ -128,17 +130,21 @@ class BlogServer:
     async def __aenter__(self) -> BlogServer:
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", self._handle)
-        # a hanging handler must not hold the test up for aiohttp's default 60 s on exit
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await start_app(app, self.host, self.port)
         return self
 
     async def __aexit__(self, *exc) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+def rss_feed(base: str, items: list[tuple[str, str, str]]) -> str:
+    """An RSS 2.0 feed of ``items`` (title, path, RFC 822 date), links under ``base``."""
+    entries = "".join(
+        f"<item><title>{title}</title><link>{base}{path}</link><pubDate>{date}</pubDate></item>"
+        for title, path, date in items)
+    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>blog</title><link>{base}/</link>{entries}</channel></rss>")
 
 
 async def _serve(args: argparse.Namespace) -> None:

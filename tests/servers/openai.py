@@ -49,6 +49,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.servers import start_app
+
 CANNED = {
     "en": ("A new method for training language models",
            "The paper proposes a simple method that makes language models more accurate "
@@ -166,11 +168,8 @@ class OpenAIStub:
         return app
 
     async def start(self) -> OpenAIStub:
-        self._runner = web.AppRunner(self.app(), shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await start_app(self.app(), self.host, self.port,
+                                                  shutdown_timeout=0.5)
         return self
 
     async def stop(self) -> None:

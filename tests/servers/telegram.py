@@ -52,6 +52,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.servers import start_app
+
 MAX_TEXT = 4096
 BOT_ID = 4242
 BOT_USERNAME = "paperbot_test_bot"
@@ -703,11 +705,8 @@ class TelegramStub:
     async def start(self) -> TelegramStub:
         if self._new_update is None:
             self._new_update, self._sent_event = asyncio.Event(), asyncio.Event()
-        self._runner = web.AppRunner(self.make_app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await start_app(self.make_app(), self.host, self.port,
+                                                  shutdown_timeout=60.0)
         return self
 
     async def stop(self) -> None:
