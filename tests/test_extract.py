@@ -268,4 +268,4 @@ def test_degenerate_input():
     assert extract_papers("") == []
     assert extract_papers("<p>   </p>") == []
     assert extract_papers("<p>Nothing to see, no papers here.</p>", title="Weekend notes") == []
-    assert EXTRACTOR_VERSION == 2
+    assert EXTRACTOR_VERSION == 3

@@ -1,0 +1,230 @@
+"""Choose the post's segmentation and complete its entries (title, authors, single-paper
+posts). Pure, no I/O.
+
+Every strategy of :mod:`.segment` proposes entries; the winner explains the most anchors,
+then has the most entries with a real title, then the most specific evidence (link-first
+runs, a numbering sequence, title labels, openers found backwards, heading tags, item
+lines). Table rows are added to any of them; item lines outside the chosen entries too.
+A post with no entry at all is a single-paper post when it has a labelled paper link, opens
+with a paper link, or names a paper in its title and talks about a paper.
+"""
+
+from __future__ import annotations
+
+from . import names
+from . import patterns as P
+from .lines import Line
+from .segment import (
+    Entry,
+    _authors_line,
+    _opener_ok,
+    backward,
+    bare_link_lists,
+    find_anchors,
+    items,
+    reference_lines,
+    runs,
+    styled,
+)
+from .tables import table_entries
+
+_PRIORITY = {"run": 5, ("num",): 4, ("title-label",): 4, "backward": 3, ("hint",): 2, "item": 1}
+
+
+def _score(entries: list[Entry], priority: int) -> tuple:
+    keys = {(e.link.arxiv_id or e.link.href) if e.link else e.text_id for e in entries
+            if e.anchor is not None}
+    strong = sum(1 for e in entries if e.anchor is None and e.title and names.title_ok(e.title))
+    return len(keys), strong, priority
+
+
+def find_entries(lines: list[Line], post_title: str | None) -> list[Entry]:
+    rows, table_lines = table_entries(lines)
+    excluded = reference_lines(lines) | bare_link_lists(lines) | table_lines
+    anchors = find_anchors(lines, excluded)
+    linked_first = runs(lines, anchors, excluded)
+    # link-first posts name their authors ("Title (Authors)"); without them a title after a
+    # link is as likely the next entry's title
+    with_authors = sum(1 for e in linked_first if e.authors)
+    run_priority = _PRIORITY["run"] if with_authors * 2 >= len(linked_first) else 2
+    options: list[tuple[list[Entry], int]] = [(linked_first, run_priority),
+                                              (backward(lines, anchors, excluded), _PRIORITY["backward"])]
+    for entries in styled(lines, anchors, excluded):
+        style = _style_key(lines[entries[0].start]) if entries else None
+        options.append((entries, _PRIORITY.get(style, 2)))
+    listed = items(lines, excluded)
+    options.append((listed, _PRIORITY["item"]))
+    best: list[Entry] = []
+    best_score = (0, 0, 0)
+    for entries, priority in options:
+        for e in entries:
+            _complete(lines, e)
+        entries[:] = _credible(lines, entries)
+        if not entries:
+            continue
+        score = _score(entries, priority)
+        if score[:2] > best_score[:2] or (score[:2] == best_score[:2] and score[2] > best_score[2]):
+            best, best_score = entries, score
+    chosen = list(best)
+    if best is not listed:
+        taken = {e.anchor for e in chosen}
+        first = min((e.start for e in chosen), default=len(lines))
+        chosen += [e for e in listed if e.start < first and e.anchor not in taken]
+    if rows:
+        chosen = _with_rows(chosen, rows, table_lines)
+    if not chosen:
+        chosen = single(lines, post_title, excluded, anchors)
+    return sorted(chosen, key=lambda e: e.start)
+
+
+def _credible(lines: list[Line], entries: list[Entry]) -> list[Entry]:
+    """Entries with a paper link, plus title-only entries that name a paper: with authors or
+    a title label, or as siblings of linked entries, or in a numbered list of English titles."""
+    anchored = sum(1 for e in entries if e.anchor is not None)
+    titled = [e for e in entries if e.anchor is None and e.title and names.title_ok(e.title)]
+    numbered = len(titled) >= 3 and all(lines[e.start].num is not None for e in titled)
+    out = []
+    for e in entries:
+        if e.anchor is not None or e.kind in ("row", "item") or e.title and names.title_ok(e.title) and (
+                e.authors or e.kind == "run" or lines[e.start].label == "title"
+                or any(lines[j].label == "title" for j in e.skip)
+                or anchored >= 2 or numbered):
+            out.append(e)
+    return out
+
+
+def _style_key(line: Line) -> tuple | None:
+    if line.label == "title":
+        return ("title-label",)
+    if line.num is not None:
+        return ("num",)
+    if line.hint != "p":
+        return ("hint",)
+    return None
+
+
+def _with_rows(entries: list[Entry], rows: list[Entry], table_lines: set[int]) -> list[Entry]:
+    kept = []
+    for e in entries:
+        if e.start in table_lines or (e.anchor is not None and e.anchor in table_lines):
+            continue
+        cut = next((r for r in sorted(table_lines) if e.start < r < e.end), None)
+        if cut is not None:
+            e.end = cut
+        kept.append(e)
+    return kept + rows
+
+
+# ----------------------------------------------------------------------------- completing
+
+def _complete(lines: list[Line], e: Entry) -> None:
+    """Title and authors of a section / backward entry from its opener, title label,
+    author line and link text."""
+    if e.kind in ("row", "item", "run") and e.title:
+        return
+    opener = lines[e.start]
+    limit = min(e.end, e.start + 8)
+    for j in range(e.start, limit):
+        line = lines[j]
+        if line.label == "title" and line.label_rest:
+            e.title = names.clean_title(line.label_rest)
+            e.skip.add(j)
+            break
+    if not e.authors:
+        for j in range(e.start, limit):
+            if j == e.start and e.anchor != j:
+                continue
+            authors = _authors_line(lines[j])
+            if authors:
+                e.authors = authors
+                e.skip.add(j)
+                break
+        if not e.authors and e.anchor is not None and e.link is not None:
+            e.authors = _authors_after_link(lines[e.anchor], e.link)
+    if e.title:
+        return
+    candidates: list[str] = []
+    if e.start != e.anchor or e.link is None:
+        body = opener.body
+        if opener.lead is not None and opener.lead.text and not P.LINK_TEXT_LABEL.match(opener.lead.text):
+            body = opener.lead.text
+        ta = names.title_authors(body)
+        if ta:
+            candidates.append(ta[0])
+            e.authors = e.authors or ta[1]
+        elif _opener_ok(opener) or opener.num is not None:
+            candidates.append(names.paren_title(body) or names.clean_title(body))
+    if e.link is not None and e.link.text and not P.URL_TEXT.match(e.link.text) \
+            and not P.LINK_TEXT_LABEL.match(e.link.text) and not P.DOMAIN_TEXT.match(e.link.text):
+        candidates.append(names.clean_title(e.link.text))
+    for j in sorted(e.skip):  # a second link to the same paper whose text is its title
+        for lk in lines[j].links:
+            if e.link is not None and lk.arxiv_id and lk.arxiv_id == e.link.arxiv_id and lk.text \
+                    and names.title_ok(lk.text) and not P.LINK_TEXT_LABEL.match(lk.text):
+                candidates.append(lk.text)
+    english = [c for c in candidates if c and names.title_ok(c)]
+    e.title = (english or candidates or [None])[0]
+
+
+def _authors_after_link(line: Line, link) -> tuple[str, ...]:
+    """``Paper: <link> · A. Author, B. Author (Lab)``: the names after the link."""
+    rest = line.text[link.start + len(link.text):] if link.text else ""
+    for seg in rest.replace(" by ", " · ").split(" · "):
+        seg = seg.strip(" ,:;|—–-")
+        if "," in seg:
+            authors = names.parse_authors(seg, min_count=2)
+            if authors:
+                return authors
+    return ()
+
+
+# ----------------------------------------------------------------------------- single paper
+
+def single(lines: list[Line], post_title: str | None, excluded: set[int], anchors) -> list[Entry]:
+    """The one paper of a post with no entry structure: its labelled link, else the paper
+    link that opens it, else (no arXiv link anywhere) the paper its title names."""
+    n = len(lines)
+    e = Entry(0, n, kind="single")
+    for j, line in enumerate(lines):
+        if j in excluded:
+            continue
+        if line.label == "title" and e.title is None and line.label_rest:
+            e.title = names.clean_title(line.label_rest)
+            e.skip.add(j)
+        elif line.label == "authors" and not e.authors and (a := names.parse_authors(line.label_rest)):
+            e.authors = a
+            e.skip.add(j)
+    labelled = [a for a in sorted(anchors) if anchors[a].labelled]
+    chosen = anchors[labelled[0]] if labelled else None
+    if chosen is None:
+        first = next((j for j, line in enumerate(lines) if line.text.strip() and line.hint != "hr"
+                      and not (line.title_like and not line.links) and not line.date), None)
+        if first is not None and first in anchors:
+            chosen = anchors[first]
+        elif first is not None and lines[first].lead is not None and not lines[first].ref_prefix \
+                and lines[first].lead.text and lines[first].text.startswith(lines[first].lead.text) \
+                and first not in excluded:
+            lead = lines[first].lead
+            e.anchor, e.link = first, lead
+            e.title = e.title or (lead.text if not P.URL_TEXT.match(lead.text) else None)
+            return [e]
+    if chosen is not None:
+        e.anchor, e.link, e.text_id = chosen.line, chosen.link, chosen.text_id
+        e.skip.add(chosen.line)
+        e.skip.update(chosen.skip)
+        if not e.authors and e.link is not None:
+            e.authors = _authors_after_link(lines[chosen.line], e.link)
+        if e.title is None:
+            if post_title:
+                e.title = names.paren_title(post_title) or post_title.strip()
+            elif e.link is not None and e.link.text and not P.URL_TEXT.match(e.link.text):
+                e.title = e.link.text
+        return [e]
+    if post_title and not any(line.ids or any(lk.bad_arxiv for lk in line.links) for line in lines):
+        title = names.paren_title(post_title) or post_title.strip()
+        body = " ".join(line.text for line in lines[:60])
+        if (names.title_ok(title) or e.title) and P.PAPER_HINT.search(body):
+            e.title = e.title or title
+            e.flag = "post-title"
+            return [e]
+    return []

@@ -1,0 +1,194 @@
+"""Lines: the normalized stream every later stage reads, and what each line says.
+
+A post reaches segmentation as a list of :class:`Line` whatever its markup: a heading, a
+bold paragraph, a ``<br>``-separated line, a list item, a Markdown line and a table row
+(cells joined by `` | ``) are all one line of text with its links. Tags survive only as a
+*hint* (``h2``, ``b``, ``li``…) that may break a tie, never as the only evidence.
+
+:func:`annotate` derives the textual features from the text and links alone: numbering,
+labels ("论文链接:", "Paper:", "Статья"), whether the line is only links, whether it reads
+like a title, an author list, a date, a reference heading. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import names
+from . import patterns as P
+
+_PAPER_HOSTS = re.compile(
+    r"openreview\.net/(?:pdf|forum)|aclanthology\.org/|doi\.org/|semanticscholar\.org/paper"
+    r"|paperswithcode\.com/paper/|proceedings\.(?:neurips|mlr)|papers\.nips\.cc|dl\.acm\.org/doi"
+    r"|ieeexplore\.ieee\.org/document|nature\.com/articles|science\.org/doi|biorxiv\.org/content"
+    r"|medrxiv\.org/content|jmlr\.org/papers|openaccess\.thecvf\.com|ojs\.aaai\.org"
+    r"|researchgate\.net/publication|scholar\.google", re.I)
+
+
+@dataclass(slots=True)
+class Link:
+    href: str
+    text: str
+    arxiv_id: str | None  # versionless, when the href (or the text of a bare URL) names one
+    bad_arxiv: bool = False  # an arXiv-style link whose ID is invalid or cut short
+    start: int = 0  # offset of ``text`` in the line's text
+    paper: bool = False  # points at a paper (arXiv and mirrors, a PDF, OpenReview, ACL, DOI…)
+
+
+@dataclass(slots=True)
+class Line:
+    text: str
+    links: list[Link] = field(default_factory=list)
+    hint: str = "p"  # markup hint: "h1".."h6", "b" (bold line), "li", "p", "pre", "hr"
+    table: int = 0  # > 0: a row of that table (HTML <tr> or a run of "a | b | c" lines)
+    cells: list[Line] | None = None  # the row's cells
+    chrome: bool = False
+    # -- derived by annotate() ------------------------------------------------------
+    ids: list[str] = field(default_factory=list)  # arXiv IDs: hrefs, then text, in order
+    num: tuple[str, int] | None = None  # numbering (style, value)
+    body: str = ""  # text without numbering / bullet / decoration
+    label: str | None = None  # "paper" | "link" | "resource" | "title" | "authors" | "affil"
+    label_rest: str = ""  # what follows the label on the line
+    ref: bool = False  # a reference heading ("References", "参考文献", "См. также")
+    ref_prefix: bool = False  # "See also: …" line
+    sub: bool = False  # an entry's sub-heading ("Abstract", "論文紹介", "요약")
+    more: bool = False  # "Read more" / "原文" heading
+    link_only: bool = False  # nothing but links (and labels / punctuation)
+    lead: Link | None = None  # a paper link that opens the line
+    authors: tuple[str, ...] | None = None  # the line is an author list
+    title_like: bool = False
+    date: bool = False
+    tags_only: bool = False
+    latin: int = 0
+    other: int = 0
+
+    @property
+    def paper_link(self) -> Link | None:
+        return next((lk for lk in self.links if lk.paper), None)
+
+
+def is_paper_href(href: str, arxiv_id: str | None, bad: bool) -> bool:
+    if arxiv_id or bad:
+        return True
+    low = href.lower().split("#")[0]
+    path = low.split("?")[0]
+    return path.endswith(".pdf") or "/pdf/" in path or bool(_PAPER_HOSTS.search(low))
+
+
+# ----------------------------------------------------------------------------- features
+
+def _strip_marker(text: str) -> tuple[str, tuple[str, int] | None]:
+    num = P.numbering(text)
+    if num:
+        return text[num[2]:].strip(), (num[0], num[1])
+    m = P.BULLET.match(text)
+    if m:
+        return text[m.end():].strip(), None
+    return text.strip(), None
+
+
+def _residue(line: Line) -> str:
+    """The line's text without its links' texts."""
+    text = line.text
+    for lk in sorted(line.links, key=lambda lk: -lk.start):
+        if lk.text and text[lk.start:lk.start + len(lk.text)] == lk.text:
+            text = text[:lk.start] + " " + text[lk.start + len(lk.text):]
+    return text
+
+
+def _only_decoration(rest: str) -> bool:
+    rest = P.PAPER_LABEL.sub("", rest.strip())
+    rest = P.LINK_LABEL.sub("", rest.strip())
+    words = [w for w in re.split(r"[\s|,;/·•:：()（）\[\]【】<>«»\"'\-–—→]+", rest) if w]
+    return all(P.LINK_TEXT_LABEL.match(w) or P.DOMAIN_TEXT.match(w) or not P.ALNUM.search(w)
+               for w in words)
+
+
+def _coined(word: str) -> bool:
+    """A one-word name a paper goes by: "LoRA", "Phi-3", "FlashAttention", "GPT4"."""
+    return word[0].isupper() and (any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word))
+
+
+def title_like(text: str) -> bool:
+    """Reads like a title: short, no sentence end, a few words, not a date or a URL."""
+    t = text.strip(" *_#\"'“”«»")
+    if not t or len(t) > 220 or "http" in t or "://" in t:
+        return False
+    if P.DATE_LINE.match(t) and len(P.LATIN_WORD.findall(t)) < 3:
+        return False
+    last = t[-1]
+    if last in P.SENTENCE_END and not (last in "?？" and len(t) < 160) and not t.endswith("..."):
+        return False
+    if t.count("。") or t.count(". ") > 1:
+        return False
+    latin_words = len(P.LATIN_WORD.findall(t))
+    cjk = len(P.CJK.findall(t))
+    cyr = len(P.CYRILLIC_WORD.findall(t))
+    if latin_words + cyr < 2 and cjk < 4 and not (latin_words == 1 and len(t) >= 3 and cjk == 0
+                                                  and _coined(t)):
+        return False
+    if latin_words + cyr > 32 or cjk > 60:
+        return False
+    digits = sum(ch.isdigit() for ch in t)
+    return digits * 2 < len(t)
+
+
+def annotate(lines: list[Line], ids_of) -> None:
+    """Fill in every line's derived features. ``ids_of(text)`` lists the arXiv IDs written
+    in a text (passed in so that this module stays free of the ID grammar)."""
+    for line in lines:
+        _annotate_line(line, ids_of)
+        for cell in line.cells or ():
+            _annotate_line(cell, ids_of)
+
+
+def _annotate_line(line: Line, ids_of) -> None:
+    text = line.text
+    ids: list[str] = []
+    for lk in line.links:
+        if lk.arxiv_id and lk.arxiv_id not in ids:
+            ids.append(lk.arxiv_id)
+    for ident in ids_of(text):
+        if ident not in ids:
+            ids.append(ident)
+    line.ids = ids
+    line.latin = len(P.LATIN.findall(text))
+    line.other = len(P.OTHER_SCRIPT.findall(text))
+    body, line.num = _strip_marker(text)
+    line.body = body
+    if line.hint == "hr" or line.cells is not None:
+        return
+    line.ref = bool(P.REF_HEAD.match(body))
+    line.ref_prefix = bool(P.REF_PREFIX.match(body))
+    line.sub = not line.ref and bool(P.SUBHEAD.match(body))
+    line.more = bool(P.MORE_HEAD.match(body))
+    for name, pattern in (("title", P.TITLE_LABEL), ("authors", P.AUTHOR_LABEL)):
+        m = pattern.match(body)
+        if m:
+            line.label, line.label_rest = name, m.group("rest").strip()
+            break
+    else:
+        for name, pattern in (("paper", P.PAPER_LABEL), ("resource", P.RESOURCE_LABEL),
+                              ("link", P.LINK_LABEL), ("affil", P.AFFIL_LABEL)):
+            m = pattern.match(body)
+            if m:
+                line.label, line.label_rest = name, body[m.end():].strip()
+                break
+    residue = _residue(line)
+    if line.links:
+        line.link_only = _only_decoration(_strip_marker(residue)[0])
+    elif ids and len(text) <= 60 and _only_decoration(P.URL_TEXT.sub("", re.sub(
+            r"(?i)arxiv\s*[:：]?\s*\d{4}\.\d{4,5}(?:v\d+)?", "", body))):
+        line.link_only = True  # "arXiv:2401.12345" alone
+    first = line.links[0] if line.links else None
+    if first is not None and first.paper and not _strip_marker(text[:first.start])[0].strip(" *_[(（"):
+        line.lead = first
+    line.date = bool(P.DATE_LINE.match(body)) and len(body) < 40
+    line.tags_only = bool(P.HASHTAG.search(text)) and not P.ALNUM.search(P.HASHTAG.sub("", text))
+    if line.label == "authors":
+        line.authors = names.parse_authors(line.label_rest)
+    elif not line.links:
+        line.authors = names.author_line(body)
+    line.title_like = (not line.link_only and line.label is None and not line.ref and not line.sub
+                       and not line.tags_only and not line.authors and title_like(body))

@@ -1,0 +1,124 @@
+"""Titles and author lists as blogs write them (pure string functions)."""
+
+from __future__ import annotations
+
+import re
+
+from . import patterns as P
+
+_NAME_PARTICLES = frozenset(["de", "van", "der", "von", "da", "di", "la", "le", "du", "dos", "del",
+                             "y", "bin", "al", "et", "ten", "ter", "den", "st.", "mc"])
+_SPLIT_AUTHORS = re.compile(r"\s*(?:,|;|，|、|\band\b|&)\s*")
+_TA = re.compile(r"^(?P<title>.+?)\s*[(（](?P<authors>[^()（）]+)[)）]$")
+_AFFIL_TAIL = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
+_YEAR_TAIL = re.compile(r"\s*[(（\[]\s*(?:19|20)\d\d[a-z]?\s*[)）\]]\s*$")
+_SEPARATORS = (" / ", " | ", " ｜ ", "／")
+
+
+def is_name(part: str) -> bool:
+    """A person's (or a team's) name in Latin script: 1-6 words, no digits; lower-case
+    names are accepted ("jianhao Yuan") as long as the list as a whole reads as names."""
+    tokens = part.split()
+    if not 1 <= len(tokens) <= 6 or len(part) > 60 or any(ch.isdigit() for ch in part):
+        return False
+    return all(ch.isalpha() or ch in "-.'’" for tok in tokens for ch in tok)
+
+
+def parse_authors(text: str, *, min_count: int = 1) -> tuple[str, ...] | None:
+    """``A, B and C`` → the names; None when the parts do not all read as names."""
+    text = text.strip().rstrip(".")
+    text = _AFFIL_TAIL.sub("", text)
+    text = re.sub(r",?\s*(?:et al\.?|等人?|外|ほか|他|и др\.?)$", "", text)
+    parts = [p.strip() for p in _SPLIT_AUTHORS.split(text) if p.strip()]
+    if len(parts) < min_count or not all(is_name(p) for p in parts):
+        return None
+    # names are mostly capitalised: a run of lower-case words is a sentence, not authors
+    caps = sum(1 for p in parts for tok in p.split() if tok[0].isupper())
+    words = sum(len(p.split()) for p in parts)
+    if caps * 2 < words and not (len(parts) >= 3 and caps * 3 >= words):
+        return None
+    if len(parts) == 1 and not all(tok[0].isupper() for tok in parts[0].split()):
+        return None  # one lower-case word: not a name ("(see below)")
+    return tuple(parts)
+
+
+_TITLE_WORDS = frozenset(["a", "an", "the", "of", "for", "with", "via", "from", "to", "in", "on", "and", "or", "is", "are", "as", "by", "towards", "toward", "using", "model", "models", "learning", "language", "languages", "network", "networks", "data", "large", "small", "neural", "deep", "attention", "transformer", "transformers", "vision", "visual", "training", "efficient", "scaling", "reasoning", "generation", "agents", "agent", "benchmark", "survey", "diffusion", "policy", "reinforcement", "multimodal", "instruction", "tuning", "retrieval"])
+
+
+def author_line(text: str) -> tuple[str, ...] | None:
+    """A line that is only an author list: ``A, B, C``, ``(A, B)``, ``A and B``."""
+    t = text.strip()
+    if len(t) > 600 or not t:
+        return None
+    if t[0] in "(（" and t[-1] in ")）":
+        return parse_authors(t[1:-1])
+    if t.count(",") + t.count("，") + t.count("、") >= 2:
+        return parse_authors(t, min_count=3)
+    if "," in t or " and " in t or " & " in t:
+        authors = parse_authors(t, min_count=2)
+        if authors and not any(w.lower() in _TITLE_WORDS for a in authors for w in a.split()):
+            return authors
+    return None
+
+
+def title_authors(text: str, *, min_count: int = 1) -> tuple[str, tuple[str, ...]] | None:
+    """``Title (Author, Author)`` → (title, authors)."""
+    if len(text) > 1500:
+        return None
+    m = _TA.match(text)
+    if not m:
+        return None
+    title = m.group("title").strip(" :-–—")
+    if not title_ok(title):
+        return None
+    authors = parse_authors(m.group("authors"), min_count=min_count)
+    return (title, authors) if authors else None
+
+
+def title_ok(text: str) -> bool:
+    """An English paper title: starts with a capital or digit, 1-30 words, mostly Latin."""
+    if not text or len(text) > 300 or text[-1] in ".。!！" or "http" in text:
+        return False
+    if not (text[0].isupper() or text[0].isdigit()):
+        return False
+    words = text.split()
+    if not 1 <= len(words) <= 30:
+        return False
+    latin = len(P.LATIN.findall(text))
+    if len(words) == 1 and not (len(text) >= 3 and (any(c.isupper() for c in text[1:])
+                                                    or any(c.isdigit() for c in text))):
+        return False  # one plain word is not a title; "LoRA", "Phi-3", "DeepSeek" are
+    return latin >= 3 and len(P.OTHER_SCRIPT.findall(text)) <= 0.1 * latin
+
+
+def clean_title(text: str) -> str:
+    """A heading as a title: numbering, decoration and a trailing year dropped; of a
+    bilingual "原題 / English title" the English half."""
+    num = P.numbering(text)
+    if num:
+        text = text[num[2]:]
+    text = P.BULLET.sub("", text, count=1).strip()
+    text = text.strip("#*•·:：-–— \"'“”「」『』【】")
+    text = _YEAR_TAIL.sub("", text)
+    for sep in _SEPARATORS:
+        if sep in text:
+            left, right = text.split(sep, 1)
+            if latin_part(right) and not latin_part(left):
+                return right.strip()
+            if latin_part(left) and not latin_part(right):
+                return left.strip()
+    return text.strip()
+
+
+def latin_part(text: str) -> bool:
+    return len(P.LATIN.findall(text)) > 2 * len(P.OTHER_SCRIPT.findall(text))
+
+
+def paren_title(text: str) -> str | None:
+    """The English title a non-English headline gives in parentheses / brackets:
+    ``论文解读：… (Attention Is All You Need)`` → ``Attention Is All You Need``."""
+    for m in re.finditer(r"[(（\[「『]\s*([^()（）\[\]「」『』]{8,300}?)\s*[)）\]」』]", text):
+        inner = m.group(1).strip()
+        if latin_part(inner) and title_ok(inner) and len(inner.split()) >= 2:
+            return inner
+    return None

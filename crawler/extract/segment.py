@@ -1,0 +1,418 @@
+"""Understand the content: lines → entries (one per paper the post presents).
+
+Entry boundaries come from textual evidence, so the same post gives the same entries
+whether its titles are ``<h3>``, bold paragraphs, numbered ``<br>`` lines or Markdown:
+
+* **anchors**: the lines that give an entry's paper: a labelled link ("论文链接:", "Paper:",
+  "Статья", "[PDF](…)" opening a line, a label line then the link on the next line), a
+  line that is only a paper link, ``arXiv:ID`` alone. Lines in reference sections, "See
+  also:" lines, and lists of bare paper links with no titles are never anchors.
+* **openers**: where an entry starts: a numbered line of the post's numbering sequence,
+  a title line ("Title (Authors)", a title label, a short title-like line), or a paper
+  link followed by its title (link-first posts).
+
+Several segmentations are tried — link-first runs, sections at each opener style the
+post uses, openers found backwards from each anchor, self-contained item lines (reading
+lists, "Title — URL"), table rows — and the one that explains the most anchors with the
+fewest leftovers wins (:func:`segment`). Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import names
+from . import patterns as P
+from .lines import Line, Link
+
+
+@dataclass(slots=True)
+class Anchor:
+    line: int
+    link: Link | None
+    text_id: str | None
+    labelled: bool
+    skip: tuple[int, ...] = ()  # the label line before it, if any
+
+
+@dataclass(slots=True)
+class Entry:
+    start: int  # first line (the opener)
+    end: int  # exclusive
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    anchor: int | None = None  # the line holding the primary link / ID
+    link: Link | None = None
+    text_id: str | None = None  # primary written as text ("arXiv:2401.12345")
+    skip: set[int] = field(default_factory=set)  # lines that are not the blog's words
+    flag: str | None = None
+    kind: str = "section"  # "run" | "section" | "item" | "row" | "single"
+    words: str = ""  # the blog's words carried by the entry's own line (row / item note)
+
+
+# ----------------------------------------------------------------------------- zones
+
+def reference_lines(lines: list[Line]) -> set[int]:
+    """Lines under a reference heading ("References", "参考文献", "См. также"), up to the
+    next numbered title line or the end; "See also: …" lines; bracket-numbered citations."""
+    out: set[int] = set()
+    zone = False
+    zone_num: str | None = None
+    for i, line in enumerate(lines):
+        if line.ref:
+            zone, zone_num = True, None
+            out.add(i)
+            continue
+        if zone:
+            if line.num and zone_num is None:
+                zone_num = line.num[0]
+            elif line.num and line.num[0] != zone_num and line.title_like and not line.links or line.hint in ("h1", "h2", "h3") and line.title_like and not line.ids:
+                zone = False
+        if zone or line.ref_prefix or (line.num and line.num[0] == "bracket" and line.ids
+                                      and not line.lead):
+            out.add(i)
+    return out
+
+
+def bare_link_lists(lines: list[Line]) -> set[int]:
+    """Runs of link-only lines naming two or more different papers with no title between
+    them: a list of links is a reference list, not entries."""
+    out: set[int] = set()
+    run: list[int] = []
+
+    def close() -> None:
+        ids = {lines[j].ids[0] for j in run if lines[j].ids}
+        if len(ids) >= 2:
+            out.update(run)
+        run.clear()
+    for i, line in enumerate(lines):
+        if line.link_only and line.label is None and line.paper_link is not None \
+                and not _title_link(line):
+            run.append(i)
+        else:
+            close()
+    close()
+    return out
+
+
+def _title_link(line: Line) -> bool:
+    """A line that is one paper link whose text is a title ("[Attention Is All…](arXiv)")."""
+    lk = line.paper_link
+    return lk is not None and bool(lk.text) and not P.URL_TEXT.match(lk.text) \
+        and not P.LINK_TEXT_LABEL.match(lk.text) and names.title_ok(names.clean_title(lk.text))
+
+
+# ----------------------------------------------------------------------------- anchors
+
+def find_anchors(lines: list[Line], excluded: set[int]) -> dict[int, Anchor]:
+    out: dict[int, Anchor] = {}
+    pending: int | None = None  # a label line waiting for its link
+    for i, line in enumerate(lines):
+        if i in excluded or line.table or line.hint == "hr":
+            pending = None
+            continue
+        if line.label in ("paper", "link") and not line.links and not line.ids \
+                and not line.label_rest.strip(" :：-–—→"):
+            pending = i if line.label == "paper" else -i - 1  # link labels need a paper link
+            continue
+        labelled = line.label == "paper" or (line.label == "link" and line.paper_link is not None)
+        if pending is not None:
+            strong = pending >= 0
+            if line.links or line.ids:
+                link = line.paper_link or (line.links[0] if strong and line.links else None)
+                text_id = None if link else (line.ids[0] if line.ids else None)
+                if (link is not None or text_id) and (line.link_only or strong):
+                    out[i] = Anchor(i, link, text_id, True, (pending if strong else -pending - 1,))
+                    pending = None
+                    continue
+            if line.text.strip():
+                pending = None
+        if labelled and (line.links or line.ids):
+            link = line.paper_link or (line.links[0] if line.label == "paper" and line.links else None)
+            text_id = None if link else (line.ids[0] if line.ids else None)
+            if link is not None or text_id:
+                out[i] = Anchor(i, link, text_id, True)
+                continue
+        if line.lead is not None and (line.link_only or P.LINK_TEXT_LABEL.match(line.lead.text or "")):
+            out[i] = Anchor(i, line.lead, None, bool(P.LINK_TEXT_LABEL.match(line.lead.text or "")))
+        elif line.link_only and not line.links and line.ids:
+            out[i] = Anchor(i, None, line.ids[0], False)
+    return out
+
+
+# ----------------------------------------------------------------------------- openers
+
+def _opener_ok(line: Line) -> bool:
+    if line.table or line.hint in ("hr", "pre") or line.ref or line.sub or line.more or line.date:
+        return False
+    if line.label == "title":
+        return True
+    return line.title_like or (line.num is not None and names.title_ok(names.clean_title(line.body))
+                               and len(line.body) < 220)
+
+
+def _style(line: Line) -> tuple | None:
+    """What makes a line an opener of its kind, as a key shared by its siblings."""
+    if line.label == "title":
+        return ("title-label",)
+    if line.num is not None and line.num[0] != "bracket" and (line.title_like or line.lead is not None
+                                                              or _opener_ok(line)):
+        return ("num", line.num[0])
+    if line.hint in ("h1", "h2", "h3", "h4", "h5", "h6", "b") and line.title_like:
+        return ("hint", line.hint)
+    return None
+
+
+def _numbered_run(lines: list[Line], idxs: list[int]) -> list[int]:
+    """The numbered lines that form the post's sequence 1, 2, 3… (restarts allowed)."""
+    out = []
+    expect = None
+    for i in idxs:
+        value = lines[i].num[1]
+        if expect is None or value == expect or value == 1 or value == expect + 1:
+            out.append(i)
+            expect = value + 1
+    return out
+
+
+def _anchor_groups(lines: list[Line], anchors: dict[int, Anchor]) -> list[list[int]]:
+    """Anchors in order, consecutive ones naming the same paper merged ("arxiv.org" link
+    then "Title" link, both to 2310.02207)."""
+    groups: list[list[int]] = []
+    for i in sorted(anchors):
+        key = _anchor_key(anchors[i])
+        if groups:
+            last = groups[-1][-1]
+            between = [j for j in range(last + 1, i) if lines[j].text.strip()]
+            if key == _anchor_key(anchors[last]) and all(
+                    lines[j].link_only or j in anchors[i].skip or not lines[j].links and len(lines[j].text) > 80
+                    for j in between):
+                groups[-1].append(i)
+                continue
+        groups.append([i])
+    return groups
+
+
+def _anchor_key(a: Anchor) -> str:
+    if a.link is not None:
+        return a.link.arxiv_id or a.link.href
+    return a.text_id or ""
+
+
+def _trailing(lines: list[Line], start: int, stop: int) -> int:
+    """The first line at or after ``start`` that is not the previous entry's trailing
+    resources ("GitHub 地址:" + URL, "Read more" + tweet link, link-only lines)."""
+    j = start
+    after_label = False
+    while j < stop:
+        line = lines[j]
+        if line.label in ("resource", "link", "paper") or line.more or line.link_only \
+                or (after_label and line.links) or not line.text.strip() or line.tags_only:
+            after_label = line.label is not None and not line.label_rest or line.more
+            j += 1
+            continue
+        if after_label and len(line.text) < 40 and not line.title_like:
+            j += 1  # "🧵 thread" under a "Read more" link
+            continue
+        break
+    return j
+
+
+def _similar(a: Line, b: Line) -> int:
+    score = 0
+    if a.num and b.num and a.num[0] == b.num[0]:
+        score += 3
+    if a.hint == b.hint and a.hint != "p":
+        score += 2
+    if (" / " in a.text) == (" / " in b.text):
+        score += 1
+    if names.latin_part(a.body) == names.latin_part(b.body):
+        score += 1
+    if 0.33 < (len(a.body) + 1) / (len(b.body) + 1) < 3:
+        score += 1
+    return score
+
+
+def backward(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) -> list[Entry]:
+    """Each anchor's entry opens at a title line found backwards from it: the nearest one
+    when posts put the link right under the title, else the first one after the previous
+    entry's links (posts that end each entry with its link)."""
+    groups = _anchor_groups(lines, anchors)
+    if not groups:
+        return []
+    gaps: list[list[int]] = []
+    prev = 0
+    for g in groups:
+        lo = _trailing(lines, prev, g[0]) if prev else 0
+        gaps.append([j for j in range(lo, g[0]) if j not in excluded and _opener_ok(lines[j])])
+        prev = g[-1] + 1
+    near = 0
+    for g, cands in zip(groups, gaps, strict=True):
+        if cands and all(lines[j].label in ("authors", "paper", "link", "affil") or not lines[j].text.strip()
+                         or j in anchors[g[0]].skip or _authors_line(lines[j])
+                         for j in range(cands[-1] + 1, g[0])):
+            near += 1
+    use_near = near * 2 > len(groups)
+    openers: list[int | None] = []
+    for k, cands in enumerate(gaps):
+        if not cands:
+            openers.append(None)
+        elif use_near:
+            openers.append(cands[-1])
+        elif k == 0 and len(groups) > 1:
+            others = [o for o in (gaps[m][0] for m in range(1, len(gaps)) if gaps[m]) if o is not None]
+            best = max(cands, key=lambda j: (sum(_similar(lines[j], lines[o]) for o in others), -j))
+            openers.append(best)
+        else:
+            openers.append(cands[0])
+    entries = []
+    for g, opener in zip(groups, openers, strict=True):
+        start = opener if opener is not None else g[0]
+        entries.append(_entry_at(lines, start, anchors[g[0]], [anchors[i] for i in g], "section"))
+    _close(entries, len(lines))
+    return entries
+
+
+def _authors_line(line: Line) -> tuple[str, ...] | None:
+    return line.authors
+
+
+def _entry_at(lines: list[Line], start: int, anchor: Anchor | None, group: list[Anchor],
+              kind: str) -> Entry:
+    e = Entry(start, start + 1, kind=kind)
+    e.skip.add(start)
+    if anchor is not None:
+        e.anchor, e.link, e.text_id = anchor.line, anchor.link, anchor.text_id
+        for a in group:
+            e.skip.add(a.line)
+            e.skip.update(a.skip)
+    return e
+
+
+def _close(entries: list[Entry], n: int) -> None:
+    entries.sort(key=lambda e: e.start)
+    for k, e in enumerate(entries):
+        e.end = entries[k + 1].start if k + 1 < len(entries) else n
+        e.end = max(e.end, e.start + 1)
+
+
+# ----------------------------------------------------------------------------- strategies
+
+def runs(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) -> list[Entry]:
+    """Link-first entries: a paper link alone on its line, then ``Title (Authors)`` (or the
+    title, then ``(Authors)``); and ``Title (Authors)`` entries without a link."""
+    entries: list[Entry] = []
+    n = len(lines)
+    i = 0
+    while i < n:
+        line = lines[i]
+        found: Entry | None = None
+        if i in anchors and not anchors[i].labelled and i not in excluded and i + 1 < n:
+            nxt = lines[i + 1]
+            ta = names.title_authors(nxt.body) if not nxt.links else None
+            if ta:
+                found = _entry_at(lines, i, anchors[i], [anchors[i]], "run")
+                found.title, found.authors = ta
+                found.skip.add(i + 1)
+            elif not nxt.links and nxt.title_like and names.title_ok(nxt.body):
+                authors = _authors_line(lines[i + 2]) if i + 2 < n else None
+                found = _entry_at(lines, i, anchors[i], [anchors[i]], "run")
+                found.title = nxt.body
+                found.skip.add(i + 1)
+                if authors:
+                    found.authors = authors
+                    found.skip.add(i + 2)
+        if found is None and not line.links and i not in excluded and not line.table:
+            ta = names.title_authors(line.body, min_count=2)
+            if ta:
+                found = Entry(i, i + 1, ta[0], ta[1], kind="run", skip={i})
+            elif i + 1 < n and line.title_like and names.title_ok(line.body) \
+                    and (authors := _authors_line(lines[i + 1])) \
+                    and lines[i + 1].body.startswith(("(", "（")):
+                found = Entry(i, i + 1, line.body, authors, kind="run", skip={i, i + 1})
+        if found is not None:
+            entries.append(found)
+            i = max(found.skip) + 1
+            continue
+        i += 1
+    _close(entries, n)
+    return entries
+
+
+def styled(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) -> list[list[Entry]]:
+    """Sections at each opener style the post uses (its numbering, title labels, heading
+    tags); each section's first anchor is its paper."""
+    by_style: dict[tuple, list[int]] = {}
+    for i, line in enumerate(lines):
+        if i in excluded:
+            continue
+        st = _style(line)
+        if st is not None:
+            by_style.setdefault(st, []).append(i)
+    out = []
+    for st, idxs in by_style.items():
+        if st[0] == "num":
+            idxs = _numbered_run(lines, idxs)
+        if len(idxs) < 2 and not any(i in anchors for i in idxs):
+            continue
+        entries = []
+        for k, s in enumerate(idxs):
+            end = idxs[k + 1] if k + 1 < len(idxs) else len(lines)
+            inside = [a for a in sorted(anchors) if s <= a < end]
+            first = anchors[inside[0]] if inside else None
+            group = [anchors[a] for a in inside if first and _anchor_key(anchors[a]) == _anchor_key(first)]
+            e = _entry_at(lines, s, first, group, "section")
+            e.end = end
+            extra = [anchors[a] for a in inside if anchors[a].labelled and first is not None
+                     and _anchor_key(anchors[a]) != _anchor_key(first) and anchors[a].link is not None
+                     and anchors[a].link.arxiv_id]
+            entries.append(e)
+            for a in extra:  # a second labelled paper in the same section: presented too
+                twin = _entry_at(lines, s, a, [a], "section")
+                twin.end, twin.skip = end, e.skip
+                entries.append(twin)
+        out.append(entries)
+    return out
+
+
+def items(lines: list[Line], excluded: set[int]) -> list[Entry]:
+    """Self-contained item lines: a line that opens with a paper link whose text is a
+    title ("[RoFormer: …](arXiv) (Su et al., 2021): note"), or "Title — URL" / "Title: URL"."""
+    entries = []
+    for i, line in enumerate(lines):
+        if i in excluded or line.table or not line.links or line.label is not None:
+            continue
+        lk = line.paper_link
+        if lk is None:
+            continue
+        title = None
+        note = ""
+        if line.lead is lk and _title_link(line):
+            title = names.clean_title(lk.text)
+            note = line.text[lk.start + len(lk.text):]
+        else:
+            before = line.text[:lk.start]
+            head = names.clean_title(before.rstrip(" :：-–—→|([（【"))
+            after = line.text[lk.start + len(lk.text):].strip()
+            noted = len(after) <= 40 or after[:1] in "(（[-–—:：·|"
+            if head and names.title_ok(head) and noted and not P.REF_PREFIX.match(before) \
+                    and _title_line_text(before):
+                title = head
+                note = after
+        if title is None:
+            continue
+        e = Entry(i, i + 1, title, kind="item", skip={i})
+        e.anchor, e.link = i, lk
+        ta = names.title_authors(title)
+        if ta:
+            e.title, e.authors = ta
+        e.words = note.strip(" :：-–—,;")
+        entries.append(e)
+    _close(entries, len(lines))
+    return entries
+
+
+def _title_line_text(before: str) -> bool:
+    """The text before a link reads as the link's title, not as a sentence citing it."""
+    t = before.strip()
+    return bool(t) and t[-1] not in "。.!?！？" and len(t) <= 250 and t.count(", ") < 4

@@ -1,0 +1,101 @@
+"""Regressions found running extraction at scale on real posts (issue "Extraction v3,
+part 1"), each on a small post of our own with the same structure."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from crawler.extract import extract_papers
+from crawler.models import Post
+from jobs import extraction, store
+from jobs.store import crawl as crawl_store
+from tests.flatten import flat_html
+
+
+def test_bare_link_then_one_long_english_paragraph_does_not_crash():
+    paragraph = ("We study how language models learn to use tools over long horizons, and show that "
+                 "a simple curriculum of tool calls improves success on every benchmark we try. " * 6)
+    (paper,) = extract_papers(f'<p><a href="https://arxiv.org/abs/2406.12345">https://arxiv.org/abs/'
+                              f"2406.12345</a></p><p>{paragraph}</p>")
+    assert paper.arxiv_id == "2406.12345" and paper.role == "primary"
+
+
+def test_stray_character_after_a_rows_links_keeps_the_row():
+    row = ('<tr><td><strong>2) Mixture of A Million Experts</strong> - introduces an expert retrieval '
+           'layer over a million tiny experts.</td><td><a href="https://arxiv.org/abs/2407.04153">Paper'
+           '</a>, <a href="https://x.com/a/status/1">Tweet</a>_</td></tr>')
+    other = ('<tr><td><strong>3) Internet of Agents</strong> - agents that join and leave a network.'
+             '</td><td><a href="https://arxiv.org/abs/2407.07061">Paper</a>, '
+             '<a href="https://x.com/a/status/2">Tweet</a></td></tr>')
+    found = extract_papers(f"<table><tr><th>Paper</th><th>Links</th></tr>{row}{other}</table>")
+    assert [(f.role, f.arxiv_id) for f in found] == [("primary", "2407.04153"), ("primary", "2407.07061")]
+
+
+def test_table_row_with_a_non_arxiv_paper_link_takes_the_name_and_keeps_the_description():
+    rows = ('<tr><td><strong>1) Tree Search for Language Model Agents</strong> - proposes a best-first '
+            'search over agent actions at inference time.</td><td><a href="https://example.org/'
+            'tree-search.pdf">Paper</a>, <a href="https://x.com/a/status/1">Tweet</a></td></tr>'
+            '<tr><td><strong>2) Internet of Agents</strong> - agents that join a network.</td><td>'
+            '<a href="https://arxiv.org/abs/2407.07061">Paper</a></td></tr>'
+            '<tr><td><strong>3) Mixture of A Million Experts</strong> - a million tiny experts.</td><td>'
+            '<a href="https://arxiv.org/abs/2407.04153">Paper</a></td></tr>')
+    first = extract_papers(f"<table><tr><th>Paper</th><th>Links</th></tr>{rows}</table>")[0]
+    assert first.arxiv_id is None and first.flag == "non-arxiv-link"
+    assert first.title == "Tree Search for Language Model Agents"
+    assert first.text == "proposes a best-first search over agent actions at inference time."
+
+
+def test_pdf_link_after_the_author_line_is_the_sections_link():
+    post = ("## Self-Play Preference Optimization for Language Model Alignment\n"
+            "**Authors:** Yue Wu, Zhiqing Sun, Huizhuo Yuan, Kaixuan Ji, Yiming Yang, Quanquan Gu\n"
+            "[PDF](http://arxiv.org/abs/2405.00675v1) Standard RLHF approaches relying on a parametric "
+            "preference model fall short of capturing intransitive preferences.\n"
+            "## Iterative Reasoning Preference Optimization\n"
+            "**Authors:** Richard Yuanzhe Pang, Weizhe Yuan, Kyunghyun Cho\n"
+            "[PDF](http://arxiv.org/abs/2404.19733v2) Iterative preference optimization methods work well.\n")
+    found = extract_papers(post)
+    assert [(f.arxiv_id, f.title) for f in found] == [
+        ("2405.00675", "Self-Play Preference Optimization for Language Model Alignment"),
+        ("2404.19733", "Iterative Reasoning Preference Optimization")]
+    assert found[0].authors[:2] == ("Yue Wu", "Zhiqing Sun")
+
+
+def test_a_date_heading_over_one_paper_section_does_not_hide_the_paper():
+    post = ("# 2024-06-28 更新\n## Self-Play Preference Optimization for Language Model Alignment\n"
+            "**Authors:** Yue Wu, Zhiqing Sun\n[PDF](http://arxiv.org/abs/2405.00675v1) abstract text.\n"
+            "**摘要**：本文提出了一种自博弈的偏好优化方法。\n")
+    (paper,) = extract_papers(post, lang="zh")
+    assert paper.role == "primary" and paper.arxiv_id == "2405.00675"
+
+
+def test_lower_case_author_names_are_authors():
+    post = ("<h3>Diffusion Models as Data Mining Tools</h3><p>jianhao Yuan, Bo zhao, Ioannis Siglidis</p>"
+            "<p>Paper: https://arxiv.org/abs/2408.02752</p><p>Nice trick.</p>"
+            "<h3>Vision Language Models are Blind</h3><p>Pooyan Rahmanzadehgervi, Logan Bolton</p>"
+            "<p>Paper: https://arxiv.org/abs/2407.06581</p>")
+    for form in (post, flat_html(post)):
+        first = extract_papers(form)[0]
+        assert first.authors == ("jianhao Yuan", "Bo zhao", "Ioannis Siglidis"), form
+        assert first.text == "Nice trick."
+
+
+def test_one_failing_post_is_marked_and_the_others_go_on(monkeypatch):
+    db = store.memory_db()
+    crawl_store.sync_sources(db, [SimpleNamespace(name="blog", kind="rss", url="https://blog.example/feed",
+                                                  lang="en")])
+    for k in (1, 2):
+        crawl_store.save_post(db, Post(url=f"https://blog.example/p/{k}", source="blog", title=f"p{k}",
+                                       html=f"<p>Paper: https://arxiv.org/abs/2404.0225{k}</p>"), notify=False)
+    real = extraction.extract_papers
+
+    def flaky(html, **kw):
+        if "2404.02251" in html:
+            raise ValueError("max() arg is an empty sequence")
+        return real(html, **kw)
+    monkeypatch.setattr(extraction, "extract_papers", flaky)
+    new = extraction.extract_pending(db)
+    assert new == {"blog": ["2404.02252"]}
+    rows = {r["url"]: r for r in db.query("select url, status, error from posts")}
+    assert rows["https://blog.example/p/1"]["status"] == "failed"
+    assert "max() arg is an empty sequence" in rows["https://blog.example/p/1"]["error"]
+    assert rows["https://blog.example/p/2"]["status"] == "extracted"
