@@ -56,7 +56,10 @@ def find_entries(lines: list[Line], post_title: str | None) -> list[Entry]:
     options.append((listed, _PRIORITY["item"]))
     best: list[Entry] = []
     best_score = (0, 0, 0)
+    most = max((_score(entries, 0)[0] for entries, _p in options), default=0)
     for entries, priority in options:
+        if most and _score(entries, 0)[0] < most:
+            continue  # explains fewer paper links than another reading: cannot win
         for e in entries:
             _complete(lines, e)
         entries[:] = _credible(lines, entries)

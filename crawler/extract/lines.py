@@ -78,6 +78,10 @@ def is_paper_href(href: str, arxiv_id: str | None, bad: bool) -> bool:
 
 # ----------------------------------------------------------------------------- features
 
+_DROP_LATIN = dict.fromkeys(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+_DROP_OTHER = dict.fromkeys([*range(0x3040, 0x3100), *range(0x3400, 0x4DC0), *range(0x4E00, 0xA000),
+                             *range(0xAC00, 0xD7B0), *range(0x0400, 0x0500)])
+
 def _strip_marker(text: str) -> tuple[str, tuple[str, int] | None]:
     num = P.numbering(text)
     if num:
@@ -153,16 +157,17 @@ def _annotate_line(line: Line, ids_of) -> None:
         if ident not in ids:
             ids.append(ident)
     line.ids = ids
-    line.latin = len(P.LATIN.findall(text))
-    line.other = len(P.OTHER_SCRIPT.findall(text))
+    line.latin = len(text) - len(text.translate(_DROP_LATIN))
+    line.other = len(text) - len(text.translate(_DROP_OTHER)) if not text.isascii() else 0
     body, line.num = _strip_marker(text)
     line.body = body
     if line.hint == "hr" or line.cells is not None:
         return
-    line.ref = bool(P.REF_HEAD.match(body))
+    if len(body) <= 80:  # headings and labels are short; a paragraph is none of them
+        line.ref = bool(P.REF_HEAD.match(body))
+        line.sub = not line.ref and bool(P.SUBHEAD.match(body))
+        line.more = bool(P.MORE_HEAD.match(body))
     line.ref_prefix = bool(P.REF_PREFIX.match(body))
-    line.sub = not line.ref and bool(P.SUBHEAD.match(body))
-    line.more = bool(P.MORE_HEAD.match(body))
     for name, pattern in (("title", P.TITLE_LABEL), ("authors", P.AUTHOR_LABEL)):
         m = pattern.match(body)
         if m:
@@ -184,11 +189,13 @@ def _annotate_line(line: Line, ids_of) -> None:
     first = line.links[0] if line.links else None
     if first is not None and first.paper and not _strip_marker(text[:first.start])[0].strip(" *_[(（"):
         line.lead = first
-    line.date = bool(P.DATE_LINE.match(body)) and len(body) < 40
-    line.tags_only = bool(P.HASHTAG.search(text)) and not P.ALNUM.search(P.HASHTAG.sub("", text))
+    if len(body) > 600:
+        return  # a paragraph: not a date, a tag line, an author list or a title
+    line.date = len(body) < 40 and bool(P.DATE_LINE.match(body))
+    line.tags_only = "#" in text and not P.ALNUM.search(P.HASHTAG.sub("", text))
     if line.label == "authors":
         line.authors = names.parse_authors(line.label_rest)
-    elif not line.links:
+    elif not line.links and body[-1:] not in P.SENTENCE_END:
         line.authors = names.author_line(body)
     line.title_like = (not line.link_only and line.label is None and not line.ref and not line.sub
                        and not line.tags_only and not line.authors and title_like(body))

@@ -127,7 +127,10 @@ def _finish(raw: str, links: list[tuple[str, str]], hint: str) -> Line | None:
         if at >= 0:
             pos = at + len(ltext)
     covered = [(lk.start, lk.start + len(lk.text)) for lk in out if lk.text]
-    for m in _URL.finditer(text):
+    low = text.lower()
+    urls = _URL.finditer(text) if ("http" in low or "www." in low or "arxiv" in low
+                                   or "huggingface" in low or "openreview" in low) else ()
+    for m in urls:
         s, e = m.span()
         if any(a <= s < b for a, b in covered):
             continue

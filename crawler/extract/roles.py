@@ -123,6 +123,7 @@ def papers(lines: list[Line], entries: list[Entry], source_lang: str | None) -> 
         if arxiv_id is not None:
             primary_ids.add(arxiv_id)
     seen = set(primary_ids)
+    post_lang: list[str | None] = []  # detected once, on the first reference: all share it
     for line in lines:
         for ident in line.ids:
             if ident in seen:
@@ -131,8 +132,11 @@ def papers(lines: list[Line], entries: list[Entry], source_lang: str | None) -> 
             anchor = next((lk.text for lk in line.links if lk.arxiv_id == ident), "")
             ref_title = anchor if anchor and not P.URL_TEXT.match(anchor) and "arxiv" not in anchor.lower() \
                 and len(anchor) < 300 and " " in anchor else None
+            if not post_lang:
+                sample = " ".join(ln.text for ln in lines if len(ln.text) > 40)[:600]
+                post_lang.append(text_lang(sample or line.text, source_lang))
             found.append(FoundPaper(
                 arxiv_id=ident, role="reference", title=ref_title, text=line.text[:500],
-                lang=text_lang(line.text, source_lang),
+                lang=post_lang[0],
             ))
     return found
