@@ -43,7 +43,7 @@ class Line:
     hint: str = "p"  # markup hint: "h1".."h6", "b" (bold line), "li", "p", "pre", "hr"
     table: int = 0  # > 0: a row of that table (HTML <tr> or a run of "a | b | c" lines)
     cells: list[Line] | None = None  # the row's cells
-    chrome: bool = False
+    strong: list[str] = field(default_factory=list)  # bold / strong spans
     # -- derived by annotate() ------------------------------------------------------
     ids: list[str] = field(default_factory=list)  # arXiv IDs: hrefs, then text, in order
     num: tuple[str, int] | None = None  # numbering (style, value)

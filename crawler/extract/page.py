@@ -109,8 +109,10 @@ def _finish(raw: str, links: list[tuple[str, str]], hint: str) -> Line | None:
     m = _MD_HEADING.match(text)
     if m:
         text, hint = text[m.end():], f"h{len(m.group(1))}"
+    strong: list[str] = []
     if "**" in text or "__" in text:
         whole = text.startswith(("**", "__")) and text.endswith(("**", "__"))
+        strong = [m.group(2) for m in _MD_EMPHASIS.finditer(text)]
         text = _MD_EMPHASIS.sub(r"\2", text)
         if whole and hint == "p":
             hint = "b"
@@ -145,7 +147,7 @@ def _finish(raw: str, links: list[tuple[str, str]], hint: str) -> Line | None:
             lk.bad_arxiv = lk.paper = True
         out.append(lk)
     out.sort(key=lambda lk: lk.start)
-    return Line(text, out, hint)
+    return Line(text, out, hint, strong=strong)
 
 
 def _row_line(text: str, links: list[Link], table: int) -> Line:
@@ -203,13 +205,14 @@ def tabulate(lines: list[Line]) -> list[Line]:
 # ----------------------------------------------------------------------------- HTML
 
 class _Builder:
-    __slots__ = ("lines", "parts", "links", "bold", "li", "heading")
+    __slots__ = ("lines", "parts", "links", "bold", "li", "heading", "strong")
 
     def __init__(self) -> None:
         self.lines: list[Line] = []
         self.parts: list[str] = []
         self.links: list[tuple[str, str]] = []
         self.bold = 0
+        self.strong: list[str] = []
         self.li = 0
         self.heading = 0
 
@@ -217,10 +220,12 @@ class _Builder:
         raw = "".join(self.parts)
         links, self.links, self.parts = self.links, [], []
         bold, self.bold = self.bold, 0
+        strong, self.strong = self.strong, []
         hint = f"h{self.heading}" if self.heading else "li" if self.li else "p"
         line = _finish(raw, links, hint)
         if line is None:
             return
+        line.strong.extend(s for s in (" ".join(x.split()) for x in strong) if s)
         if hint == "p" and bold and bold >= 0.9 * len(line.text.replace(" ", "")) and len(line.text) <= 200:
             line.hint = "b"
         self.lines.append(line)
@@ -271,8 +276,12 @@ def _walk(node: Tag, b: _Builder, bold: bool) -> None:
             _walk(child, b, bold)
             if href and not href.startswith(("#", "javascript:", "mailto:", "tel:")):
                 b.links.append((href, "".join(b.parts[start:])))
+        elif name in ("strong", "b"):
+            start = len(b.parts)
+            _walk(child, b, True)
+            b.strong.append("".join(b.parts[start:]))
         else:
-            _walk(child, b, bold or name in ("strong", "b"))
+            _walk(child, b, bold)
 
 
 def _own_rows(table: Tag) -> list[Tag]:
