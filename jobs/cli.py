@@ -107,7 +107,7 @@ def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify
 
     config = ctx.config
     if post_url:
-        from jobs.crawl import url_source
+        from jobs.steps.crawl import url_source
 
         if source_names:
             raise click.BadParameter("use either --url or --source", param_hint="--url")
@@ -125,7 +125,7 @@ def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify
         sources = [config.source(n) for n in source_names]
     else:
         sources = [s for s in config.sources if s.enabled]
-    from jobs.lock import EX_TEMPFAIL, LockBusy, crawl_lock
+    from jobs.service.lock import EX_TEMPFAIL, LockBusy, crawl_lock
 
     lock = crawl_lock(config.state_dir)
     try:
@@ -148,7 +148,7 @@ def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify
 
 
 def _crawl_with_progress(config: Config, sources, since: str | None, no_notify: bool):
-    from jobs.crawl import crawl_once
+    from jobs.steps.crawl import crawl_once
 
     log = logging.getLogger("paperbot.crawl")
     if not sys.stderr.isatty():

@@ -42,7 +42,7 @@ def deliver_once(ctx: Context) -> None:
 
 async def _deliver_once(ctx: Context, token: str):
     from bot.app import build_bot
-    from bot.delivery import (
+    from jobs.steps.deliver import (
         deliver_pending,
         plan_deliveries,
         send_due_digests,

@@ -35,7 +35,8 @@ def summarize_once_cmd(ctx: Context, langs: tuple[str, ...], papers: tuple[str, 
     version; a re-run makes no calls. Without OPENAI_API_KEY and [llm] base_url /
     OPENAI_BASE_URL, untranslated fallback summaries are stored instead. Exits 1 when
     the model failed for some paper (a fallback was stored for it), else 0."""
-    from jobs.summarize import build_client, summarize_sync
+    from jobs.clients.llm import build_client
+    from jobs.steps.summarize import summarize_sync
 
     if build_client(ctx.config, ctx.secrets) is None:
         click.echo("no OPENAI_API_KEY and no LLM base URL: storing fallback summaries "

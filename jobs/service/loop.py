@@ -4,7 +4,7 @@ What runs (APScheduler 3 ``AsyncIOScheduler``, jobs built from the config at sta
 job store; every job ``coalesce=True``, ``max_instances=1``):
 
 * ``crawl`` every ``[schedule] crawl_every_minutes`` ± ``jitter_seconds``: the due
-  sources (failing ones are backed off, see :mod:`jobs.health`) are crawled by a
+  sources (failing ones are backed off, see :mod:`jobs.service.health`) are crawled by a
   **subprocess** (``python -m jobs crawl once --source …``), which takes the crawl lock
   itself, so a crawl started by hand is never doubled. Time limit
   ``crawl_time_limit_minutes``, then SIGTERM, a second SIGTERM (Scrapy's forced stop,
@@ -12,9 +12,9 @@ job store; every job ``coalesce=True``, ``max_instances=1``):
   for the rest of the interval since the last recorded crawl, so restarts never hammer
   the sources. After each crawl: health and alerts, then summarize, then deliver.
 * ``summarize`` once at start (and after every crawl): the summaries issue's
-  :func:`jobs.summarize.summarize_pending` with the ``AsyncOpenAI`` client.
+  :func:`jobs.steps.summarize.summarize_pending` with the ``AsyncOpenAI`` client.
 * ``deliver`` every ``delivery_poll_seconds`` (and right after each summarize): plan the
-  ledger rows, then send them (:func:`bot.delivery.deliver_pending`).
+  ledger rows, then send them (:func:`jobs.steps.deliver.deliver_pending`).
 * ``digests`` every minute: digest subscribers whose local hour has come.
 * ``heartbeat`` every ``watchdog_seconds / 2``: writes pid, time and next runs to
   ``meta`` (``paperbot status`` shows them), flushes admin alerts.
@@ -47,10 +47,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from jobs import health, store
+from jobs import store
 from jobs.config import Config, Secrets
-from jobs.lock import EX_TEMPFAIL, LockBusy, service_lock
-from jobs.sdnotify import Notifier
+from jobs.service import health
+from jobs.service.lock import EX_TEMPFAIL, LockBusy, service_lock
+from jobs.service.sdnotify import Notifier
 from jobs.store import crawl as crawl_store
 from jobs.store import health as hstore
 
@@ -256,14 +257,14 @@ class Service:
         self._stop.set()
 
     async def _start_components(self) -> None:
-        from jobs.summarize import build_client
+        from jobs.clients.llm import build_client
 
         self.llm = build_client(self.config, self.secrets)
         if self.no_bot:
             log.info("--no-bot: no Telegram bot; nothing is delivered, alerts go to the log")
             return
         from bot.app import build_application, start_bot
-        from bot.delivery import sync_channels
+        from jobs.steps.deliver import sync_channels
 
         self.app = build_application(config=self.config, token=self.secrets.telegram_bot_token,
                                      db=self.db)
@@ -492,7 +493,7 @@ class Service:
         self.wake_delivery()
 
     async def _summarize(self) -> None:
-        from jobs.summarize import summarize_pending
+        from jobs.steps.summarize import summarize_pending
 
         async with self._summarize_lock:
             # it logs its own one-line report
@@ -523,7 +524,7 @@ class Service:
         makes the running one go again (nothing planned meanwhile waits for the poll)."""
         if self.app is None:
             return
-        from bot.delivery import BotUnusable, deliver_pending, plan_deliveries
+        from jobs.steps.deliver import BotUnusable, deliver_pending, plan_deliveries
 
         self._deliver_dirty = True
         if self._send_lock.locked():
@@ -545,7 +546,7 @@ class Service:
             await self._flush_alerts()
 
     async def _digest_job(self) -> None:
-        from bot.delivery import BotUnusable, send_due_digests
+        from jobs.steps.deliver import BotUnusable, send_due_digests
 
         async with self._send_lock:
             try:
@@ -562,7 +563,7 @@ class Service:
 
     # -- alerts, heartbeat, status ----------------------------------------------------
     async def _send_alert(self, text: str) -> None:
-        from bot.delivery import send_alert
+        from jobs.steps.deliver import send_alert
 
         await send_alert(self.app.bot, config=self.config, text=text)
 
