@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
-if TYPE_CHECKING:
-    from jobs.cli import Context
-
-# click.pass_obj rather than jobs.cli.pass_ctx: importing jobs.cli from here would load
-# it twice under ``python -m jobs.cli`` (see jobs/cli_summarize.py).
+from jobs.cli.context import Context, pass_ctx
 
 
 @click.command("run")
 @click.option("--no-bot", is_flag=True,
               help="Run without Telegram (crawl and summarize only; nothing is delivered, "
                    "alerts go to the log). Without this flag TELEGRAM_BOT_TOKEN is required.")
-@click.pass_obj
+@pass_ctx
 def run_cmd(ctx: Context, no_bot: bool) -> None:
     """Run the service until SIGTERM/SIGINT: the Telegram bot, a crawl every
     [schedule] crawl_every_minutes (as a `paperbot crawl once` subprocess, one at a
