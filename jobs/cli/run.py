@@ -22,7 +22,8 @@ def run_cmd(ctx: Context, no_bot: bool) -> None:
     Exits 0 after a clean stop, 2 when TELEGRAM_BOT_TOKEN is missing (use --no-bot to
     run without Telegram), 75 when another `paperbot run` uses the same state directory,
     1 on a fatal error (Telegram rejected the token, …)."""
-    from jobs.service.loop import install_log_redaction, run_service
+    from jobs.service.logs import install_log_redaction
+    from jobs.service.loop import run_service
 
     click_ctx = click.get_current_context()
     level = (click_ctx.parent.params.get("log_level") if click_ctx.parent else None) \
