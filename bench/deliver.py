@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.app import build_bot  # noqa: E402
-from bot.delivery import deliver_pending, plan_deliveries  # noqa: E402
 from jobs import store  # noqa: E402
 from jobs.config import parse_config  # noqa: E402
+from jobs.steps.deliver import deliver_pending, plan_deliveries  # noqa: E402
 from tests.bot_fixtures import TOKEN, add_subscribers, seed_paper  # noqa: E402
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jobs import store  # noqa: E402
+from jobs.clients.llm import build_client  # noqa: E402
 from jobs.config import Secrets  # noqa: E402
-from jobs.summarize import build_client, summarize_pending  # noqa: E402
+from jobs.steps.summarize import summarize_pending  # noqa: E402
 from tests.servers.openai import OpenAIStub  # noqa: E402
 from tests.summarize_fixtures import add_post, enrich, make_config, prepare  # noqa: E402
 

@@ -31,8 +31,8 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot import handlers, i18n
-from bot.delivery import in_flight_limit
 from jobs.config import Config
+from jobs.steps.deliver import in_flight_limit
 
 log = logging.getLogger("paperbot.bot")
 

@@ -19,9 +19,9 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import i18n, render, topics
-from bot.delivery import NO_PREVIEW, labels, paper_view, retry_after_seconds
 from crawler.arxiv_ids import parse_arxiv_id
 from jobs.config import SUPPORTED_LANGS, Config
+from jobs.steps.deliver import NO_PREVIEW, labels, paper_view, retry_after_seconds
 from jobs.store import delivery as ledger
 from jobs.store import subscribers as subs
 

@@ -1,7 +1,5 @@
-"""``python -m jobs``: the same as the ``paperbot`` console script.
-
-Prefer this to ``python -m jobs.cli``, which would load the CLI module twice
-(once as ``__main__``, once as ``jobs.cli`` when command modules import it)."""
+"""``python -m jobs``: the same as the ``paperbot`` console script (and ``python -m
+jobs.cli``). The service starts its crawl child this way."""
 
 from jobs.cli import main
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from jobs.arxiv import (
+from jobs.clients.arxiv import (
     ArxivClient,
     ArxivQueryError,
     ArxivUnavailable,

@@ -6,7 +6,8 @@ import re
 import pytest
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
-from bot import delivery, handlers, i18n, topics
+from bot import handlers, i18n, topics
+from jobs.steps import deliver as delivery
 from tests.servers.telegram import parse_html
 
 

@@ -9,14 +9,14 @@ from collections import Counter
 import pytest
 
 from bot.app import build_bot
-from bot.delivery import (
+from jobs import store
+from jobs.steps.deliver import (
     deliver_pending,
     plan_deliveries,
     send_alert,
     send_due_digests,
     sync_channels,
 )
-from jobs import store
 from jobs.store import delivery as ledger
 from jobs.store import subscribers as subs
 from tests.bot_fixtures import TOKEN, add_subscribers, make_config, seed_paper

@@ -7,8 +7,8 @@ import asyncio
 import dataclasses
 import datetime as dt
 
-from jobs import health
 from jobs.config import parse_config
+from jobs.service import health
 from jobs.store import crawl as crawl_store
 from jobs.store import health as hstore
 

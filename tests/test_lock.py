@@ -11,12 +11,12 @@ import time
 
 import pytest
 
-from jobs.lock import EX_TEMPFAIL, FileLock, LockBusy, crawl_lock
+from jobs.service.lock import EX_TEMPFAIL, FileLock, LockBusy, crawl_lock
 from tests.conftest import REPO, paperbot_env, run_paperbot, write_config
 
 HOLD = """
 import sys, time
-from jobs.lock import crawl_lock
+from jobs.service.lock import crawl_lock
 lock = crawl_lock(sys.argv[1])
 lock.acquire()
 print("held", flush=True)

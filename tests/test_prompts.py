@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jobs.prompts import (
+from jobs.steps.prompts import (
     MAX_POINT,
     MAX_TLDR,
     NOT_TRANSLATED,

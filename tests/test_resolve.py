@@ -11,7 +11,7 @@ from parsel import Selector
 
 from crawler.models import Post
 from jobs import store
-from jobs.arxiv import (
+from jobs.clients.arxiv import (
     ArxivClient,
     ArxivPaper,
     authors_overlap,
@@ -21,7 +21,7 @@ from jobs.arxiv import (
     titles_match,
 )
 from jobs.config import Source
-from jobs.extraction import extract_pending
+from jobs.steps.extract import extract_pending
 from jobs.store import crawl as crawl_store
 from tests.conftest import FIXTURES
 from tests.servers.arxiv import ArxivStub

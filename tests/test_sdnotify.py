@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from jobs.sdnotify import Notifier
+from jobs.service.sdnotify import Notifier
 from tests.conftest import paperbot_env, write_config
 from tests.service_fixtures import ServiceProc
 

@@ -9,10 +9,11 @@ import time
 import pytest
 
 from jobs import store
+from jobs.clients.llm import build_client
 from jobs.config import Secrets
-from jobs.prompts import NOT_TRANSLATED, PROMPT_VERSION
+from jobs.steps.prompts import NOT_TRANSLATED, PROMPT_VERSION
+from jobs.steps.summarize import summarize_pending
 from jobs.store import summaries as sstore
-from jobs.summarize import build_client, summarize_pending
 from tests.conftest import paperbot_env, run_paperbot, write_config
 from tests.servers.openai import OpenAIStub
 from tests.summarize_fixtures import add_post, add_subscriber, enrich, make_config, prepare

@@ -70,7 +70,7 @@ def unenriched_ids(db: sqlite_utils.Database, *, limit: int = 1000) -> list[str]
 
 def save_enrichment(db: sqlite_utils.Database, papers: Iterable[Any],
                     missing: Sequence[str] = ()) -> int:
-    """Store arXiv metadata (``jobs.arxiv.ArxivPaper``) on existing paper rows; mark the
+    """Store arXiv metadata (``jobs.clients.arxiv.ArxivPaper``) on existing paper rows; mark the
     ``missing`` IDs (arXiv does not know them) enriched with no metadata. Returns rows
     updated."""
     now = utcnow()

@@ -1,15 +1,14 @@
-"""``paperbot deliver once`` and ``paperbot subscribers``: the bot's admin commands."""
+"""``paperbot deliver once``: the delivery step by itself (plan, send, digests)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import signal
 
 import click
 
-from jobs.cli import Context, pass_ctx
+from jobs.cli.context import Context, pass_ctx
 
 EXIT_NO_TOKEN = 2
 
@@ -42,7 +41,7 @@ def deliver_once(ctx: Context) -> None:
 
 async def _deliver_once(ctx: Context, token: str):
     from bot.app import build_bot
-    from bot.delivery import (
+    from jobs.steps.deliver import (
         deliver_pending,
         plan_deliveries,
         send_due_digests,
@@ -68,39 +67,3 @@ async def _deliver_once(ctx: Context, token: str):
         return report
     finally:
         db.close()
-
-
-@click.command("subscribers")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-@click.option("--active", "active_only", is_flag=True, help="Only active subscribers.")
-@pass_ctx
-def subscribers_cmd(ctx: Context, as_json: bool, active_only: bool) -> None:
-    """List subscribers and channels: language, mode, topics, state, messages sent."""
-    from jobs.store import subscribers as subs
-
-    rows = subs.list_subscribers(ctx.db(), active_only=active_only)
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    if not rows:
-        click.echo("no subscribers yet")
-        return
-    header = ("chat_id", "kind", "lang", "mode", "topics", "state", "sent", "since")
-    table = [header]
-    for r in rows:
-        mode = r["mode"] if r["mode"] != "digest" else f"digest {r['digest_hour']}h {r['tz']}"
-        state = "active" if r["active"] else f"inactive ({r['inactive_reason'] or '?'})"
-        kind = (r["kind"] or "?") + (" (config)" if r["from_config"] else "")
-        table.append((str(r["chat_id"]), kind, r["lang"] or "", mode,
-                      ", ".join(r["topics"]) or "everything", state[:50], str(r["sent"]),
-                      (r["subscribed_at"] or "")[:16]))
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for i, row in enumerate(table):
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if i == 0:
-            click.echo("  ".join("-" * w for w in widths))
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(deliver_group)
-    cli.add_command(subscribers_cmd)

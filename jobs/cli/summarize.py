@@ -1,19 +1,11 @@
-"""``paperbot summarize``: run the summarize step by itself."""
+"""``paperbot summarize once``: run the summarize step by itself."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
+from jobs.cli.context import Context, pass_ctx
 from jobs.config import SUPPORTED_LANGS
-
-if TYPE_CHECKING:
-    from jobs.cli import Context
-
-# The context comes as ``click.pass_obj`` rather than ``jobs.cli.pass_ctx``: importing
-# jobs.cli from here would run it a second time under ``python -m jobs.cli`` (a second
-# Context class, and a circular import of this module).
 
 
 @click.group("summarize")
@@ -27,7 +19,7 @@ def summarize_group() -> None:
                    "active subscribers and configured channels.")
 @click.option("--paper", "papers", multiple=True, metavar="ID",
               help="Only this arXiv ID (repeatable), e.g. 2401.01234.")
-@click.pass_obj
+@pass_ctx
 def summarize_once_cmd(ctx: Context, langs: tuple[str, ...], papers: tuple[str, ...]) -> None:
     """Write the missing summaries once, then exit.
 
@@ -35,7 +27,8 @@ def summarize_once_cmd(ctx: Context, langs: tuple[str, ...], papers: tuple[str, 
     version; a re-run makes no calls. Without OPENAI_API_KEY and [llm] base_url /
     OPENAI_BASE_URL, untranslated fallback summaries are stored instead. Exits 1 when
     the model failed for some paper (a fallback was stored for it), else 0."""
-    from jobs.summarize import build_client, summarize_sync
+    from jobs.clients.llm import build_client
+    from jobs.steps.summarize import summarize_sync
 
     if build_client(ctx.config, ctx.secrets) is None:
         click.echo("no OPENAI_API_KEY and no LLM base URL: storing fallback summaries "

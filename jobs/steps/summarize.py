@@ -5,7 +5,7 @@ paper with a primary mention gets one model-written summary through any
 OpenAI-compatible endpoint (``AsyncOpenAI``). Structured output (``response_format``
 with a JSON schema) is asked for, and when the endpoint refuses it the run switches to
 JSON-in-text for that client; both are validated with the same pydantic model and
-cleaned (links, markup, lengths) by :mod:`jobs.prompts`. Invalid output is retried once;
+cleaned (links, markup, lengths) by :mod:`jobs.steps.prompts`. Invalid output is retried once;
 output in the wrong language is retried once with a firmer instruction, then stored
 flagged (``lang_ok = 0``). Calls go through a semaphore (``[llm] concurrency``) and a
 daily token budget (``[llm] daily_token_budget``, UTC day): when it is spent, calling
@@ -28,8 +28,9 @@ import openai
 
 from crawler.arxiv_ids import parse_arxiv_id
 from crawler.lang import detect_lang
+from jobs.clients.llm import build_client
 from jobs.config import Config, Secrets
-from jobs.prompts import (
+from jobs.steps.prompts import (
     FALLBACK_MODEL,
     LANG_NAMES,
     PROMPT_VERSION,
@@ -93,24 +94,6 @@ class _StructuredUnsupported(Exception):
 
 
 # --------------------------------------------------------------------------- language
-
-# --------------------------------------------------------------------------- client
-
-
-def build_client(config: Config, secrets: Secrets) -> openai.AsyncOpenAI | None:
-    """The LLM client, or None when there is neither an API key nor a base URL (then
-    only fallback summaries are written). ``[llm] base_url`` wins over
-    ``$OPENAI_BASE_URL``; a local server without a key gets a placeholder key."""
-    base_url = config.llm.base_url or secrets.openai_base_url
-    api_key = secrets.openai_api_key
-    if not api_key and not base_url:
-        return None
-    return openai.AsyncOpenAI(
-        api_key=api_key or "no-key",
-        base_url=base_url or None,
-        timeout=config.llm.timeout_seconds,
-        max_retries=config.llm.max_retries,
-    )
 
 
 def _is_structured_unsupported(exc: openai.APIStatusError) -> bool:

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
-if TYPE_CHECKING:
-    from jobs.cli import Context
-
-# click.pass_obj rather than jobs.cli.pass_ctx: importing jobs.cli from here would load
-# it twice under ``python -m jobs.cli`` (see jobs/cli_summarize.py).
+from jobs.cli.context import Context, pass_ctx
 
 
 @click.command("run")
 @click.option("--no-bot", is_flag=True,
               help="Run without Telegram (crawl and summarize only; nothing is delivered, "
                    "alerts go to the log). Without this flag TELEGRAM_BOT_TOKEN is required.")
-@click.pass_obj
+@pass_ctx
 def run_cmd(ctx: Context, no_bot: bool) -> None:
     """Run the service until SIGTERM/SIGINT: the Telegram bot, a crawl every
     [schedule] crawl_every_minutes (as a `paperbot crawl once` subprocess, one at a
@@ -28,7 +22,8 @@ def run_cmd(ctx: Context, no_bot: bool) -> None:
     Exits 0 after a clean stop, 2 when TELEGRAM_BOT_TOKEN is missing (use --no-bot to
     run without Telegram), 75 when another `paperbot run` uses the same state directory,
     1 on a fatal error (Telegram rejected the token, …)."""
-    from jobs.service import install_log_redaction, run_service
+    from jobs.service.logs import install_log_redaction
+    from jobs.service.loop import run_service
 
     click_ctx = click.get_current_context()
     level = (click_ctx.parent.params.get("log_level") if click_ctx.parent else None) \

@@ -1,33 +1,6 @@
-"""``paperbot run``: the whole loop in one asyncio process, unattended and restart-safe.
-
-What runs (APScheduler 3 ``AsyncIOScheduler``, jobs built from the config at start, no
-job store; every job ``coalesce=True``, ``max_instances=1``):
-
-* ``crawl`` every ``[schedule] crawl_every_minutes`` ± ``jitter_seconds``: the due
-  sources (failing ones are backed off, see :mod:`jobs.health`) are crawled by a
-  **subprocess** (``python -m jobs crawl once --source …``), which takes the crawl lock
-  itself, so a crawl started by hand is never doubled. Time limit
-  ``crawl_time_limit_minutes``, then SIGTERM, a second SIGTERM (Scrapy's forced stop,
-  which still records the runs), then SIGKILL. The first crawl after a (re)start waits
-  for the rest of the interval since the last recorded crawl, so restarts never hammer
-  the sources. After each crawl: health and alerts, then summarize, then deliver.
-* ``summarize`` once at start (and after every crawl): the summaries issue's
-  :func:`jobs.summarize.summarize_pending` with the ``AsyncOpenAI`` client.
-* ``deliver`` every ``delivery_poll_seconds`` (and right after each summarize): plan the
-  ledger rows, then send them (:func:`bot.delivery.deliver_pending`).
-* ``digests`` every minute: digest subscribers whose local hour has come.
-* ``heartbeat`` every ``watchdog_seconds / 2``: writes pid, time and next runs to
-  ``meta`` (``paperbot status`` shows them), flushes admin alerts.
-
-systemd: ``READY=1`` once the bot polls and the jobs are scheduled, ``WATCHDOG=1`` from
-the event loop at half of ``WatchdogSec`` (a blocked loop stops the pings and systemd
-restarts the service), ``STATUS=…`` lines, ``STOPPING=1`` on the way out.
-
-Stop (SIGTERM / SIGINT): no new job starts, the delivery in flight finishes its current
-message and records it, the crawl child is stopped (SIGTERM → SIGKILL), other jobs get
-:data:`STOP_GRACE` seconds then are cancelled (summaries are written row by row), the
-bot stops polling, the DB is closed: exit 0 in well under ``TimeoutStopSec``.
-"""
+"""The :class:`Service` of ``paperbot run`` (see :mod:`jobs.service`): start, schedule
+the jobs, crawl (through :class:`~jobs.service.crawl_child.CrawlChild`), summarize,
+deliver, digests, heartbeat, stop."""
 
 from __future__ import annotations
 
@@ -36,9 +9,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
-import re
 import signal
-import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -47,10 +18,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from jobs import health, store
+from jobs import store
 from jobs.config import Config, Secrets
-from jobs.lock import EX_TEMPFAIL, LockBusy, service_lock
-from jobs.sdnotify import Notifier
+from jobs.service import health
+from jobs.service.clock import first_crawl_at, iso, utc
+from jobs.service.crawl_child import CrawlChild
+from jobs.service.lock import EX_TEMPFAIL, LockBusy, service_lock
+from jobs.service.logs import RedactingFormatter
+from jobs.service.sdnotify import Notifier
 from jobs.store import crawl as crawl_store
 from jobs.store import health as hstore
 
@@ -58,130 +33,10 @@ log = logging.getLogger("paperbot.service")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 STOP_GRACE = 2.5  # seconds the running jobs get to finish after a stop request
-CHILD_TERM_GRACE = 2.0  # SIGTERM → second SIGTERM → SIGKILL, this long apart
 BOT_STOP_TIMEOUT = 3.0
-SECRET_ENV = ("TELEGRAM_BOT_TOKEN", "OPENAI_API_KEY", "OPENAI_BASE_URL", "CREDENTIALS_DIRECTORY",
-              "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")
 
 
-# ----------------------------------------------------------------------------- logging
-_TOKEN_RE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")  # a Telegram bot token, anywhere
-
-
-class RedactingFormatter(logging.Formatter):
-    """Formats each record as ONE line (journald: one entry per event) and removes
-    secrets from it: the bot token (httpx logs ``…/bot<token>/getUpdates``), the API
-    key, anything shaped like a bot token, also inside tracebacks."""
-
-    def __init__(self, fmt: str, secrets: list[str]) -> None:
-        super().__init__(fmt)
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
-
-    def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "<redacted>")
-        return _TOKEN_RE.sub("<redacted>", text)
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        return self.redact(text).replace("\r", "").replace("\n", " | ")
-
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def install_log_redaction(secrets: Secrets, level: str) -> RedactingFormatter:
-    """Every root handler gets the redacting one-line formatter; chatty libraries are
-    kept at WARNING unless the level is DEBUG."""
-    fmt = RedactingFormatter(LOG_FORMAT, [secrets.telegram_bot_token or "",
-                                          secrets.openai_api_key or ""])
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(stream=sys.stderr)
-    for handler in root.handlers:
-        handler.setFormatter(fmt)
-    if level.upper() != "DEBUG":
-        for name in ("httpx", "httpcore", "httpx2", "httpcore2", "apscheduler", "openai"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-    return fmt
-
-
-# ----------------------------------------------------------------------------- helpers
-_CONTINUATION = re.compile(r"^[\s{}\[\]'\"]|^$")
-
-
-async def relay_log_records(stream: asyncio.StreamReader, write: Callable[[str], None], *,
-                            idle: float = 0.2) -> None:
-    """Copy a child's stderr to ours one record per line: continuation lines (Scrapy's
-    indented dumps, tracebacks) are joined to the record they belong to with `` | ``."""
-    record: list[str] = []
-
-    def flush() -> None:
-        if record:
-            write(" | ".join(record))
-            record.clear()
-
-    while True:
-        try:
-            raw = await asyncio.wait_for(stream.readline(), idle if record else None)
-        except TimeoutError:
-            flush()
-            continue
-        except (ValueError, asyncio.LimitOverrunError):  # an absurdly long line
-            continue
-        if not raw:
-            break
-        line = raw.decode("utf-8", "replace").rstrip("\r\n")
-        if record and _CONTINUATION.match(line):
-            record.append(line.strip())
-        else:
-            flush()
-            record.append(line)
-    flush()
-
-
-def _utc(now: dt.datetime | None = None) -> dt.datetime:
-    return (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-
-
-def _iso(t: dt.datetime | None) -> str | None:
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00") if t else None
-
-
-def first_crawl_at(last_started: str | None, now: dt.datetime, every_minutes: float,
-                   *, min_delay: float = 1.0) -> dt.datetime:
-    """When the first crawl after a start runs: one interval after the last recorded
-    crawl, but not before ``min_delay`` seconds from now."""
-    soon = now + dt.timedelta(seconds=min_delay)
-    if not last_started:
-        return soon
-    try:
-        last = dt.datetime.fromisoformat(last_started)
-    except ValueError:
-        return soon
-    return max(soon, last + dt.timedelta(minutes=every_minutes))
-
-
-def crawl_command(config: Config, sources: list[str], *, log_level: str) -> list[str]:
-    cmd = [sys.executable, "-m", "jobs"]
-    if config.path is not None:
-        cmd += ["--config", str(config.path.resolve())]
-    cmd += ["--log-level", log_level, "crawl", "once"]
-    for name in sources:
-        cmd += ["--source", name]
-    return cmd
-
-
-def child_env(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """The crawl child's environment: no secrets (it needs none), no systemd sockets."""
-    env = dict(os.environ if environ is None else environ)
-    for key in SECRET_ENV:
-        env.pop(key, None)
-    return env
-
-
-# ----------------------------------------------------------------------------- service
-class Service:
+class Service(CrawlChild):
     def __init__(self, config: Config, secrets: Secrets, *, no_bot: bool = False,
                  notifier: Notifier | None = None, log_level: str | None = None) -> None:
         self.config = config
@@ -194,7 +49,7 @@ class Service:
         self.llm: Any = None
         self.scheduler: AsyncIOScheduler | None = None
         self.exit_code = EXIT_OK
-        self.started_at = _utc()
+        self.started_at = utc()
         self._stop = asyncio.Event()  # set: stop everything (delivery stops between messages)
         self._stopping = False
         self._tasks: dict[str, asyncio.Task] = {}
@@ -256,14 +111,14 @@ class Service:
         self._stop.set()
 
     async def _start_components(self) -> None:
-        from jobs.summarize import build_client
+        from jobs.clients.llm import build_client
 
         self.llm = build_client(self.config, self.secrets)
         if self.no_bot:
             log.info("--no-bot: no Telegram bot; nothing is delivered, alerts go to the log")
             return
         from bot.app import build_application, start_bot
-        from bot.delivery import sync_channels
+        from jobs.steps.deliver import sync_channels
 
         self.app = build_application(config=self.config, token=self.secrets.telegram_bot_token,
                                      db=self.db)
@@ -276,7 +131,7 @@ class Service:
 
     def _start_scheduler(self) -> None:
         cfg = self.config.schedule
-        now = _utc()
+        now = utc()
         every = cfg.crawl_every_minutes
         sched = AsyncIOScheduler(timezone=dt.UTC, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
@@ -386,7 +241,7 @@ class Service:
 
     async def crawl(self, *, reason: str, force: bool = False) -> str:
         async with self._crawl_lock:
-            now = _utc()
+            now = utc()
             if force:
                 due = [s.name for s in self.config.sources if s.enabled]
                 waiting: list[str] = []
@@ -402,7 +257,7 @@ class Service:
                 result = await self._run_crawl_child(due, reason=reason)
             if self._stop.is_set():
                 return result
-            raised = health.after_crawl(self.db, self.config, _utc())
+            raised = health.after_crawl(self.db, self.config, utc())
             if raised:
                 await self._flush_alerts()
         if self._stop.is_set():
@@ -411,88 +266,13 @@ class Service:
         self.wake_delivery()
         return result
 
-    async def _run_crawl_child(self, sources: list[str], *, reason: str) -> str:
-        cmd = crawl_command(self.config, sources, log_level=self.log_level)
-        launched = _iso(_utc())
-        limit = self.config.schedule.crawl_time_limit_minutes * 60
-        log.info("crawl (%s): %d source(s): %s", reason, len(sources), ", ".join(sources))
-        proc = await asyncio.create_subprocess_exec(
-            *cmd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE, env=child_env(), limit=1 << 20)
-        self._child = proc
-        relay = asyncio.create_task(relay_log_records(proc.stderr, self._write_child_record),
-                                    name="crawl-log-relay")
-        self._last_crawl = {"pid": proc.pid, "started_at": launched, "sources": sources}
-        self._heartbeat()
-        try:
-            try:
-                code = await asyncio.wait_for(asyncio.shield(proc.wait()), limit)
-            except TimeoutError:
-                log.error("crawl exceeded its time limit (%.0fs): stopping it", limit)
-                await self._stop_child(f"killed: crawl time limit of {limit:.0f}s",
-                                       count_failure=True)
-                code = proc.returncode
-        finally:
-            if self._child is proc:
-                self._child = None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(relay), 1.0)
-        runs = hstore.runs_of_pid(self.db, proc.pid, launched)
-        failed = [r for r in runs if not r["ok"]]
-        papers = sum(r["papers_new"] or 0 for r in runs)
-        if code == EX_TEMPFAIL:
-            result = "another crawl is running (started by hand?): this run was skipped"
-            log.warning("crawl: %s", result)
-        else:
-            result = (f"{len(runs) - len(failed)} of {len(runs)} source(s) ok, {papers} new "
-                      f"paper(s)" + ("; failed: " + "; ".join(
-                          f"{r['source']} ({(r['error'] or '?')[:120]})" for r in failed)
-                          if failed else ""))
-            log.info("crawl finished (exit %s): %s", code, result)
-        self._last_crawl.update(finished_at=_iso(_utc()), exit=code, result=result)
-        return result
-
-    def _write_child_record(self, text: str) -> None:
-        fmt = self._formatter
-        line = fmt.redact(text) if fmt is not None else text
-        try:
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
-        except (OSError, ValueError):
-            pass
-
-    async def _stop_child(self, why: str, *, count_failure: bool = False) -> None:
-        """SIGTERM (Scrapy stops gracefully), again (Scrapy's forced stop, runs still
-        recorded), then SIGKILL; runs the child could not close are closed as failed."""
-        proc = self._child
-        if proc is None or proc.returncode is not None:
-            return
-        for sig in (signal.SIGTERM, signal.SIGTERM, signal.SIGKILL):
-            if proc.returncode is not None:
-                break
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(sig)
-            try:
-                await asyncio.wait_for(asyncio.shield(proc.wait()), CHILD_TERM_GRACE)
-                break
-            except TimeoutError:
-                continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(proc.wait()), 1.0)
-        if self.db is not None:
-            closed = hstore.close_abandoned_runs(self.db, proc.pid, why,
-                                                 count_failure=count_failure)
-            if closed:
-                log.warning("crawl child %d stopped (%s): %d run(s) closed as failed",
-                            proc.pid, why, closed)
-
     # -- summarize -------------------------------------------------------------------
     async def _summarize_job(self) -> None:
         await self._summarize()
         self.wake_delivery()
 
     async def _summarize(self) -> None:
-        from jobs.summarize import summarize_pending
+        from jobs.steps.summarize import summarize_pending
 
         async with self._summarize_lock:
             # it logs its own one-line report
@@ -523,7 +303,7 @@ class Service:
         makes the running one go again (nothing planned meanwhile waits for the poll)."""
         if self.app is None:
             return
-        from bot.delivery import BotUnusable, deliver_pending, plan_deliveries
+        from jobs.steps.deliver import BotUnusable, deliver_pending, plan_deliveries
 
         self._deliver_dirty = True
         if self._send_lock.locked():
@@ -541,16 +321,16 @@ class Service:
                     return
                 if report.messages or report.failed or report.skipped or report.deactivated:
                     log.info("deliver: %s", report)
-        if health.check_deliveries(self.db, _utc()):
+        if health.check_deliveries(self.db, utc()):
             await self._flush_alerts()
 
     async def _digest_job(self) -> None:
-        from bot.delivery import BotUnusable, send_due_digests
+        from jobs.steps.deliver import BotUnusable, send_due_digests
 
         async with self._send_lock:
             try:
                 report = await send_due_digests(self.db, bot=self.app.bot, config=self.config,
-                                                now=_utc(), stop=self._stop)
+                                                now=utc(), stop=self._stop)
             except BotUnusable as exc:
                 log.error("Telegram refuses this bot (%s): stopping", exc.reason)
                 self.request_stop("bot unusable", EXIT_FAILURE)
@@ -562,7 +342,7 @@ class Service:
 
     # -- alerts, heartbeat, status ----------------------------------------------------
     async def _send_alert(self, text: str) -> None:
-        from bot.delivery import send_alert
+        from jobs.steps.deliver import send_alert
 
         await send_alert(self.app.bot, config=self.config, text=text)
 
@@ -571,13 +351,13 @@ class Service:
 
     async def _heartbeat_job(self) -> None:
         self._heartbeat()
-        if health.check_deliveries(self.db, _utc()) is not None or hstore.unsent_alerts(self.db):
+        if health.check_deliveries(self.db, utc()) is not None or hstore.unsent_alerts(self.db):
             await self._flush_alerts()
 
     def next_runs(self) -> dict[str, str | None]:
         if self.scheduler is None:
             return {}
-        return {job.id: _iso(job.next_run_time) for job in self.scheduler.get_jobs()}
+        return {job.id: iso(job.next_run_time) for job in self.scheduler.get_jobs()}
 
     def _status_line(self) -> str:
         nxt = self.next_runs().get("crawl")
@@ -587,15 +367,15 @@ class Service:
     def _heartbeat(self, *, stopped: bool = False) -> None:
         beat = {
             "pid": os.getpid(),
-            "at": _iso(_utc()),
-            "started_at": _iso(self.started_at),
+            "at": iso(utc()),
+            "started_at": iso(self.started_at),
             "interval_seconds": max(1.0, self.config.schedule.watchdog_seconds / 2),
             "next_runs": {} if stopped else self.next_runs(),
             "running": sorted(self._tasks),
             "bot": self.app is not None,
             "llm": self.llm is not None,
             "last_crawl": self._last_crawl,
-            "stopped_at": _iso(_utc()) if stopped else None,
+            "stopped_at": iso(utc()) if stopped else None,
         }
         hstore.write_heartbeat(self.db, beat)
         if not stopped:

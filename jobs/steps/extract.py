@@ -27,7 +27,7 @@ import sqlite_utils
 from crawler.extract import EXTRACTOR_VERSION, extract_papers
 from crawler.models import FoundPaper
 from jobs import store
-from jobs.arxiv import (
+from jobs.clients.arxiv import (
     ArxivClient,
     ArxivPaper,
     ArxivQueryError,
@@ -39,7 +39,7 @@ from jobs.arxiv import (
 from jobs.store import arxiv as arxiv_store
 from jobs.store import crawl as crawl_store
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("jobs.extraction")  # its log name before the move to jobs/steps/
 
 
 def _later(hours: float) -> str:

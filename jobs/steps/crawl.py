@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 from jobs import store
 from jobs.config import Config, Source
-from jobs.extraction import extract_pending
+from jobs.steps.extract import extract_pending
 from jobs.store import crawl as crawl_store
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("jobs.crawl")  # its log name before the move to jobs/steps/
 
 Progress = Callable[[str, str], None]  # (source name, event text)
 
@@ -113,7 +113,7 @@ def crawl_once(config: Config, *, sources: Sequence[Source], since: str | None =
         run_ids[src.name] = crawl_store.start_run(db, src.name, pid=os.getpid())
     if runs:
         _run_spiders(config, runs, since, progress)
-    from jobs.arxiv import ArxivClient
+    from jobs.clients.arxiv import ArxivClient
 
     with ArxivClient.from_config(config.arxiv, user_agent=config.crawl.user_agent) as arxiv:
         new_by_source = extract_pending(db, arxiv=arxiv, arxiv_config=config.arxiv)
