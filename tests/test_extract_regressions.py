@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 from crawler.extract import extract_papers
 from crawler.models import Post
-from jobs import extraction, store
+from jobs import store
+from jobs.steps import extract as extraction
 from jobs.store import crawl as crawl_store
 from tests.flatten import flat_html
 
