@@ -20,14 +20,18 @@ Scored (the truth file's ``uncertain`` papers are left out of every count):
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bs4 import BeautifulSoup  # noqa: E402
 from scrapy.http import HtmlResponse  # noqa: E402
 
 from crawler.arxiv_ids import find_arxiv_ids, parse_arxiv_id  # noqa: E402
@@ -36,6 +40,7 @@ from crawler.spiders.rss import select_content  # noqa: E402
 from tests.flatten import flat_html  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "corpus"
+_BARE = re.compile(r"(?<![\d.])\d{4}\.\d{4,5}(?![\d])")
 
 
 def load_truth() -> dict[str, dict]:
@@ -50,13 +55,20 @@ def post_input(key: str, post: dict, *, whole_page: bool = False) -> str:
     if not key.endswith((".html", ".htm")) or whole_page:
         return raw.decode("utf-8")
     response = HtmlResponse(url=post["url"], body=raw, encoding="utf-8")
-    return select_content(response, post.get("body_selector"))
+    selector = post.get("body_selector")
+    for alternative in (selector or "").split(","):
+        found = response.css(alternative.strip()).getall() if alternative.strip() else []
+        if len(found) > 1:  # a channel page: every message is the post's content
+            return "\n".join(found)
+    return select_content(response, selector)
 
 
 def ids_written(text: str) -> set[str]:
-    """Every arXiv ID written in the page (text and hrefs, any URL form)."""
+    """Every arXiv ID written in the page: in its text or hrefs, any URL form, URL-encoded
+    inside a redirect, or as a bare number."""
+    text = html.unescape(unquote(unquote(text))) + "\n" + BeautifulSoup(text, "lxml").get_text("")
     found = {i for i, _s, _e in find_arxiv_ids(text)}
-    found |= {i for i in (parse_arxiv_id(w) for w in text.replace('"', " ").split()) if i}
+    found |= {i for i in (parse_arxiv_id(m) for m in _BARE.findall(text)) if i}
     return found
 
 
@@ -67,7 +79,7 @@ def score(truth: dict[str, dict], *, whole_page: bool = False, flat: bool = Fals
         html = post_input(key, post, whole_page=whole_page)
         if flat and key.endswith(".html"):
             html = flat_html(html)
-        found = extract_papers(html, title=post.get("title"), lang=post.get("lang"))
+        found = extract_papers(html, title=post.get("title"), lang=post.get("lang"), url=post["url"])
         uncertain = set(post.get("uncertain") or {})
         primary = [i for i in post["primary"] if i not in uncertain]
         linkless = set(post.get("linkless") or {})

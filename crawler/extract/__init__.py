@@ -33,14 +33,15 @@ def _ids_in(text: str) -> list[str]:
     return [ident for ident, _s, _e in find_arxiv_ids(text)]
 
 
-def post_lines(content: str):
+def post_lines(content: str, url: str | None = None):
     """The post's annotated lines (stages 1-2)."""
-    lines = page_lines(content)
+    lines = page_lines(content, url)
     annotate(lines, _ids_in)
     return lines
 
 
-def extract_papers(html: str, *, title: str | None = None, lang: str | None = None) -> list[FoundPaper]:
+def extract_papers(html: str, *, title: str | None = None, lang: str | None = None,
+                   url: str | None = None) -> list[FoundPaper]:
     """The papers a post is about (role "primary", one per entry, in post order) followed by
     the arXiv papers it merely cites (role "reference", in order of first appearance).
 
@@ -49,7 +50,7 @@ def extract_papers(html: str, *, title: str | None = None, lang: str | None = No
     post); ``lang``: the source's language, used when an entry has no text of its own."""
     if not html or not html.strip():
         return []
-    lines = post_lines(html)
+    lines = post_lines(html, url)
     if not lines:
         return []
     entries = find_entries(lines, title)

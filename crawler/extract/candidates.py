@@ -36,7 +36,7 @@ _COINED = re.compile(
 _GENERIC = frozenset(map(str.lower, """AI LLM LLMs GPT GPU GPUs CPU API APIs NLP CV ML RL RLHF SFT MoE
     ChatGPT GPT-4 GPT-4o GPT-3 GPT-3.5 OpenAI DeepMind Google Meta Microsoft NVIDIA HuggingFace
     GitHub arXiv PyTorch TensorFlow JAX Transformer Transformers LoRA-based Top-K top-k Top-1 COVID-19
-    ImageNet MMLU GSM8K HumanEval A100 H100 FP16 FP8 BF16 INT8 INT4 Q&A AGI""".split()))
+    ImageNet MMLU GSM8K HumanEval A100 H100 FP16 FP8 BF16 INT8 INT4 Q&A AGI""".split()))  # noqa: SIM905
 
 
 def _latin(text: str) -> bool:

@@ -11,6 +11,8 @@ with a paper link, or names a paper in its title and talks about a paper.
 
 from __future__ import annotations
 
+import re
+
 from . import names
 from . import patterns as P
 from .lines import Line
@@ -223,6 +225,11 @@ def single(lines: list[Line], post_title: str | None, excluded: set[int], anchor
             elif e.link is not None and e.link.text and not P.URL_TEXT.match(e.link.text):
                 e.title = e.link.text
         return [e]
+    cited = _bibtex_paper(lines)
+    if cited is not None:  # a code README / project page: the one paper its BibTeX cites
+        e.anchor, e.text_id, e.title = cited[0], cited[1], e.title or cited[2]
+        e.skip.add(cited[0])
+        return [e]
     if post_title and not any(line.ids or any(lk.bad_arxiv for lk in line.links) for line in lines):
         title = names.paren_title(post_title) or post_title.strip()
         body = " ".join(line.text for line in lines[:60])
@@ -231,3 +238,33 @@ def single(lines: list[Line], post_title: str | None, excluded: set[int], anchor
             e.flag = "post-title"
             return [e]
     return []
+
+
+_BIB_START = re.compile(r"^\s*@\w+\s*\{")
+_BIB_TITLE = re.compile(r"^\s*title\s*=\s*[{\"]+(.+?)[}\"]+\s*,?\s*$", re.I)
+
+
+def _bibtex_paper(lines: list[Line]) -> tuple[int, str, str | None] | None:
+    """(line, arXiv ID, title) of the only BibTeX entry of the post, when it cites one
+    arXiv paper ("How to cite" of an implementation's README)."""
+    found = []
+    title = None
+    inside = False
+    for j, line in enumerate(lines):
+        if _BIB_START.match(line.text):
+            inside = True
+            found.append([None, None])
+            continue
+        if not inside:
+            continue
+        if (m := _BIB_TITLE.match(line.text)) and found[-1][1] is None:
+            title = m.group(1).replace("{", "").replace("}", "")
+            found[-1][1] = title
+        if line.ids and found[-1][0] is None:
+            found[-1][0] = (j, line.ids[0])
+        if line.text.strip() == "}":
+            inside = False
+    if len(found) != 1 or found[0][0] is None:
+        return None
+    (j, ident), title = found[0]
+    return j, ident, title

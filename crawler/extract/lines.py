@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..arxiv_ids import parse_arxiv_id
 from . import names
 from . import patterns as P
 
@@ -65,7 +66,14 @@ class Line:
 
     @property
     def paper_link(self) -> Link | None:
-        return next((lk for lk in self.links if lk.paper), None)
+        """The line's paper link: an arXiv one first ("OpenReview · arXiv" → arXiv)."""
+        first = None
+        for lk in self.links:
+            if lk.arxiv_id:
+                return lk
+            if lk.paper and first is None:
+                first = lk
+        return first
 
 
 def is_paper_href(href: str, arxiv_id: str | None, bad: bool) -> bool:
@@ -78,6 +86,7 @@ def is_paper_href(href: str, arxiv_id: str | None, bad: bool) -> bool:
 
 # ----------------------------------------------------------------------------- features
 
+_TAIL_ID = re.compile(r"(?:^|[\s(（\[])(\d{4}\.\d{4,5})(?:v\d{1,2})?[)）\]]?\s*$")
 _DROP_LATIN = dict.fromkeys(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
 _DROP_OTHER = dict.fromkeys([*range(0x3040, 0x3100), *range(0x3400, 0x4DC0), *range(0x4E00, 0xA000),
                              *range(0xAC00, 0xD7B0), *range(0x0400, 0x0500)])
@@ -156,6 +165,8 @@ def _annotate_line(line: Line, ids_of) -> None:
     for ident in ids_of(text):
         if ident not in ids:
             ids.append(ident)
+    if not ids and (m := _TAIL_ID.search(text)) and (ident := parse_arxiv_id(m.group(1))):
+        ids.append(ident)  # "SmoothQuant: … (ICML 2023) 2211.10438": an item's bare ID, last
     line.ids = ids
     line.latin = len(text) - len(text.translate(_DROP_LATIN))
     line.other = len(text) - len(text.translate(_DROP_OTHER)) if not text.isascii() else 0
@@ -187,7 +198,7 @@ def _annotate_line(line: Line, ids_of) -> None:
             r"(?i)arxiv\s*[:：]?\s*\d{4}\.\d{4,5}(?:v\d+)?", "", body))):
         line.link_only = True  # "arXiv:2401.12345" alone
     first = line.links[0] if line.links else None
-    if first is not None and first.paper and not _strip_marker(text[:first.start])[0].strip(" *_[(（"):
+    if first is not None and first.paper and not _strip_marker(text[:first.start] + "x")[0][:-1].strip(" *_[(（"):
         line.lead = first
     if len(body) > 600:
         return  # a paragraph: not a date, a tag line, an author list or a title
@@ -197,5 +208,5 @@ def _annotate_line(line: Line, ids_of) -> None:
         line.authors = names.parse_authors(line.label_rest)
     elif not line.links and body[-1:] not in P.SENTENCE_END:
         line.authors = names.author_line(body)
-    line.title_like = (not line.link_only and line.label is None and not line.ref and not line.sub
+    line.title_like = (line.hint != "pre" and not line.link_only and line.label is None and not line.ref and not line.sub
                        and not line.tags_only and not line.authors and title_like(body))

@@ -11,7 +11,11 @@ _NAME_PARTICLES = frozenset(["de", "van", "der", "von", "da", "di", "la", "le", 
 _SPLIT_AUTHORS = re.compile(r"\s*(?:,|;|，|、|\band\b|&)\s*")
 _TA = re.compile(r"^(?P<title>.+?)\s*[(（](?P<authors>[^()（）]+)[)）]$")
 _AFFIL_TAIL = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
-_YEAR_TAIL = re.compile(r"\s*[(（\[]\s*(?:19|20)\d\d[a-z]?\s*[)）\]]\s*$")
+_YEAR_TAIL = re.compile(r"\s*[(（\[][^()（）\[\]]{0,30}?(?:19|20)\d\d[a-z]?\s*[)）\]]\s*$")
+_SYMBOLS_HEAD = re.compile(r"^[^\w\[【(（\"'“「『]+(?=\w|[\[【(（])")
+_LINK_TAGS_TAIL = re.compile(r"(?:\s*[\[【](?:pdf|code|paper|arxiv|论文|代码|論文|コード|논문|코드|project|demo|blog)[\]】])+\s*$", re.I)
+# "[CoT] Chain-of-Thought Prompting …", "【ICLR 2024】Title": a short tag before the title
+_TAG_HEAD = re.compile(r"^[\[【(（][^\]】)）]{1,24}[\]】)）]\s*(?=\S)")
 _SEPARATORS = (" / ", " | ", " ｜ ", "／")
 
 
@@ -61,6 +65,20 @@ def author_line(text: str) -> tuple[str, ...] | None:
     return None
 
 
+_ET_AL = re.compile(r"\bet\s+al\.?,?\s*|^\s*[A-Z][\w'’-]+(?:\s+(?:and|&)\s+[A-Z][\w'’-]+)\s*[,.(]\s*")
+_VENUE_TAIL = re.compile(r"[,.]?\s*\(?(?:[A-Z][A-Za-z&-]*\s+)?['’]?(?:19|20)?\d\d\)?\.?\s*$")
+
+
+def citation_title(text: str) -> str | None:
+    """The title in a citation-style item: ``Leviathan et al., Fast Inference from
+    Transformers via Speculative Decoding, ICML 2023.`` → the middle part."""
+    m = _ET_AL.search(text)
+    if not m:
+        return None
+    rest = _VENUE_TAIL.sub("", text[m.end():]).strip(" ,.;:")
+    return rest if title_ok(rest) and len(rest.split()) >= 3 else None
+
+
 def title_authors(text: str, *, min_count: int = 1) -> tuple[str, tuple[str, ...]] | None:
     """``Title (Author, Author)`` → (title, authors)."""
     if len(text) > 1500:
@@ -98,7 +116,10 @@ def clean_title(text: str) -> str:
     if num:
         text = text[num[2]:]
     text = P.BULLET.sub("", text, count=1).strip()
+    text = _SYMBOLS_HEAD.sub("", text)
     text = text.strip("#*•·:：-–— \"'“”「」『』【】")
+    text = _TAG_HEAD.sub("", text)
+    text = _LINK_TAGS_TAIL.sub("", text)
     text = _YEAR_TAIL.sub("", text)
     for sep in _SEPARATORS:
         if sep in text:

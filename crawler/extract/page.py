@@ -16,7 +16,7 @@ Plain text / Markdown (no tags) is split at newlines. Pure, no I/O.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
@@ -61,10 +61,11 @@ _URL = re.compile(
     r"[^\s<>\"'（）【】「」，。、；！？]+", re.I)
 _MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+")
+_MD_HR = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _TRAILING = ".,;:!?)]}>'\"»”’…"
 _CELL_SPLIT = re.compile(r"\s*\|\s*")
-_MD_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MD_RULE = re.compile(r"^\s*[|+]?\s*:?-{2,}:?\s*(?:[|+]\s*:?-{2,}:?\s*)*[|+]?\s*$")
 
 
 def unwrap_redirect(href: str) -> str:
@@ -106,6 +107,8 @@ def _finish(raw: str, links: list[tuple[str, str]], hint: str) -> Line | None:
             return m.group(1)
         text = _MD_LINK.sub(repl, text)
         links = links + md  # order fixed below by position
+    if _MD_HR.match(text) and not links:
+        return Line("", [], "hr")
     m = _MD_HEADING.match(text)
     if m:
         text, hint = text[m.end():], f"h{len(m.group(1))}"
@@ -182,14 +185,30 @@ def _is_row_text(text: str) -> bool:
     return text.count("|") >= 2 or (text.count("|") == 1 and (text.startswith("|") or text.endswith("|")))
 
 
+def _pre_tables(lines: list[Line]) -> set[int]:
+    """Preformatted lines that are rows of a text table: runs of three or more lines with
+    column bars (a shell pipeline in a code block is one line, not a run)."""
+    out: set[int] = set()
+    run: list[int] = []
+    for k, line in enumerate(lines + [Line("")]):
+        if line.hint == "pre" and (_is_row_text(line.text) or _MD_RULE.match(line.text)):
+            run.append(k)
+            continue
+        if len(run) >= 3:
+            out.update(run)
+        run = []
+    return out
+
+
 def tabulate(lines: list[Line]) -> list[Line]:
     """Rows of text tables (``a | b | c`` lines, Markdown tables, HTML rows rendered the
     same way) become table lines; consecutive rows form one table. Markdown rules drop."""
     out: list[Line] = []
     table = 0
     prev_row = False
-    for line in lines:
-        if line.hint != "pre" and _is_row_text(line.text):
+    rows_ok = _pre_tables(lines)
+    for k, line in enumerate(lines):
+        if (line.hint != "pre" or k in rows_ok) and _is_row_text(line.text):
             if _MD_RULE.match(line.text):
                 continue
             if not prev_row:
@@ -205,9 +224,10 @@ def tabulate(lines: list[Line]) -> list[Line]:
 # ----------------------------------------------------------------------------- HTML
 
 class _Builder:
-    __slots__ = ("lines", "parts", "links", "bold", "li", "heading", "strong")
+    __slots__ = ("lines", "parts", "links", "bold", "li", "heading", "strong", "base")
 
-    def __init__(self) -> None:
+    def __init__(self, base: str | None = None) -> None:
+        self.base = base
         self.lines: list[Line] = []
         self.parts: list[str] = []
         self.links: list[tuple[str, str]] = []
@@ -251,7 +271,11 @@ def _walk(node: Tag, b: _Builder, bold: bool) -> None:
             b.lines.append(Line("", [], "hr"))
         elif name == "pre":
             b.flush()
+            for br in child.find_all("br"):
+                br.replace_with("\n")
             for raw in child.get_text().splitlines():
+                if "\t" in raw.strip():  # a tab-separated table pasted as text
+                    raw = " | ".join(part for part in raw.split("\t") if part.strip())
                 line = _finish(raw, [], "pre")
                 if line is not None:
                     b.lines.append(line)
@@ -275,6 +299,8 @@ def _walk(node: Tag, b: _Builder, bold: bool) -> None:
             start = len(b.parts)
             _walk(child, b, bold)
             if href and not href.startswith(("#", "javascript:", "mailto:", "tel:")):
+                if b.base and not href.startswith(("http://", "https://")):
+                    href = urljoin(b.base, href)  # "/papers/2402.00838" on huggingface.co
                 b.links.append((href, "".join(b.parts[start:])))
         elif name in ("strong", "b"):
             start = len(b.parts)
@@ -317,7 +343,7 @@ def _walk_table(table: Tag, b: _Builder) -> None:
         texts: list[str] = []
         links: list[tuple[str, str]] = []
         for cell in tr.find_all(["td", "th"], recursive=False):
-            sub = _Builder()
+            sub = _Builder(b.base)
             _walk(cell, sub, False)
             sub.flush()
             texts.append(" ".join(ln.text for ln in sub.lines))
@@ -390,12 +416,13 @@ def looks_like_html(text: str) -> bool:
                           text[:5000], re.I))
 
 
-def page_lines(content: str) -> list[Line]:
-    """The post's lines, chrome removed (HTML) or as written (plain text / Markdown)."""
+def page_lines(content: str, base_url: str | None = None) -> list[Line]:
+    """The post's lines, chrome removed (HTML) or as written (plain text / Markdown);
+    relative links resolved against ``base_url`` (the post's URL)."""
     if not looks_like_html(content):
         return text_lines(content)
     soup = BeautifulSoup(content, "lxml")
-    b = _Builder()
+    b = _Builder(base_url)
     for root in _body_roots(soup, content):
         _strip_chrome(soup, root)
         _walk(root, b, False)

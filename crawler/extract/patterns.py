@@ -73,12 +73,12 @@ LINK_TEXT_LABEL = re.compile(
 # ----------------------------------------------------------------------------- headings
 
 REF_HEAD = re.compile(
-    r"^\W*(?:references?|bibliography|citations?|further reading|related (?:work|works|papers|reading|posts?)"
+    r"^\W*(?:references?|bibliography|citations?|foot\s*notes?|notes and references|acknowledge?ments?|credits|thanks to|built (?:up)?on|based on|how to cite|cite (?:this|us)|bibtex|further reading|related (?:work|works|papers|reading|posts?|lists?|links?|repos(?:itories)?|projects?)|other (?:lists|resources|reading)|background|prior art"
     r"|see also|more reading|prior work|previous work|background reading|also worth reading"
-    r"|参考文献|参考资料|参考链接|参考|相关论文|相关工作|相关阅读|延伸阅读|扩展阅读|往期(?:回顾|推荐)?|推荐阅读"
-    r"|関連論文|関連研究|関連記事|参考資料|参考文献|参考リンク|参照|あわせて読みたい"
-    r"|참고\s*문헌|참고\s*자료|참고\s*링크|참고|관련\s*논문|관련\s*연구|관련\s*글|함께\s*읽(?:기|을)"
-    r"|литература|список литературы|см\.?\s*также|ссылки|источники|что ещё почитать|по теме)"
+    r"|参考文献|参考资料|参考链接|参考|注释|脚注|致谢|鸣谢|感谢|引用|相关论文|相关工作|相关阅读|延伸阅读|扩展阅读|往期(?:回顾|推荐)?|推荐阅读"
+    r"|関連論文|関連研究|関連記事|参考資料|参考文献|参考リンク|参照|脚注|注釈|謝辞|引用|あわせて読みたい"
+    r"|참고\s*문헌|참고\s*자료|참고\s*링크|참고|각주|감사의\s*글|인용|관련\s*논문|관련\s*연구|관련\s*글|함께\s*읽(?:기|을)"
+    r"|литература|список литературы|сноски|примечания|благодарности|цитирование|см\.?\s*также|ссылки|источники|что ещё почитать|по теме)"
     r"\s*[:：]?\W*$", re.I)
 # "See also: <link>" / "参考: <link>" at the start of a line: that line cites
 REF_PREFIX = re.compile(
@@ -152,3 +152,5 @@ SENTENCE_END = frozenset(".。!！?？;；…")
 PAPER_HINT = re.compile(
     r"\b(?:paper|authors?|preprint|arxiv|we propose|this work)\b|автор|стать|исследовател|论文|作者|研究|提出"
     r"|論文|著者|提案|논문|저자|연구|제안", re.I)
+# "Christiano et al., 2017." / "(Rafailov et al., NeurIPS 2023)" / "Gao, Schulman, Hilton (2022)"
+CITATION_NOTE = re.compile(r"^[(（]?[^()（）]{0,80}(?:et al\.?|(?:19|20)\d\d)[^()（）]{0,20}[)）]?[.,]?$")

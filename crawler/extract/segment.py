@@ -19,11 +19,12 @@ fewest leftovers wins (:func:`segment`). Pure, no I/O.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import names
 from . import patterns as P
-from .lines import Line, Link
+from .lines import Line, Link, title_like
 
 
 @dataclass(slots=True)
@@ -69,7 +70,7 @@ def reference_lines(lines: list[Line]) -> set[int]:
             elif line.num and line.num[0] != zone_num and line.title_like and not line.links or line.hint in ("h1", "h2", "h3") and line.title_like and not line.ids:
                 zone = False
         if zone or line.ref_prefix or (line.num and line.num[0] == "bracket" and line.ids
-                                      and not line.lead):
+                                      and not line.lead) or (line.ids and "↩" in line.text):
             out.add(i)
     return out
 
@@ -376,43 +377,99 @@ def styled(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) ->
 
 
 def items(lines: list[Line], excluded: set[int]) -> list[Entry]:
-    """Self-contained item lines: a line that opens with a paper link whose text is a
-    title ("[RoFormer: …](arXiv) (Su et al., 2021): note"), or "Title — URL" / "Title: URL"."""
+    """Self-contained item lines: a line that opens with a paper link whose text is a title
+    ("[RoFormer: …](arXiv) (Su et al., 2021): note"), "Title — URL" / "Title: URL" /
+    "Title [PDF]" / "Title (2018) arXiv:ID", or a citation "Authors, Title, Venue Year. URL"."""
     entries = []
     for i, line in enumerate(lines):
-        if i in excluded or line.table or not line.links or line.label is not None:
+        if i in excluded or line.table or line.label is not None or line.num and line.num[0] == "bracket":
             continue
         lk = line.paper_link
-        if lk is None:
-            continue
+        text_id = None
+        if lk is None or (not lk.arxiv_id and line.ids and not any(x.arxiv_id for x in line.links)):
+            if not line.ids:
+                if lk is None:
+                    continue
+            else:
+                text_id = line.ids[0]
+                at = line.text.find(text_id)
+                lk = None if at >= 0 else lk
         title = None
         note = ""
-        if line.lead is lk and _title_link(line):
+        if lk is not None and line.lead is lk and _title_link(line):
             title = names.clean_title(lk.text)
             note = line.text[lk.start + len(lk.text):]
         else:
-            before = line.text[:lk.start]
-            head = names.clean_title(before.rstrip(" :：-–—→|([（【"))
-            after = line.text[lk.start + len(lk.text):].strip()
+            start = lk.start if lk is not None else _id_start(line.text, text_id)
+            if start is None or start == 0:
+                continue
+            before = line.text[:start]
+            after = line.text[start + (len(lk.text) if lk is not None else len(text_id)):].strip()
+            head = names.clean_title(re.sub(r"(?i)(?:arxiv\s*[:：]?|abs/|pdf/)\s*$", "",
+                                            before.rstrip(" :：-–—→|([（【")).rstrip(" :：-–—→|([（【"))
             noted = len(after) <= 40 or after[:1] in "(（[-–—:：·|"
-            if head and names.title_ok(head) and noted and not P.REF_PREFIX.match(before) \
-                    and _title_line_text(before):
-                title = head
-                note = after
+            labelled = lk is not None and bool(lk.text) and bool(P.LINK_TEXT_LABEL.match(lk.text))
+            cited = names.citation_title(before.strip())
+            if cited and noted:
+                title, note = cited, after
+            elif head and (names.title_ok(head) or labelled and title_like(head)) and noted \
+                    and not P.REF_PREFIX.match(before) and _title_line_text(before):
+                title, note = head, after
         if title is None:
             continue
         e = Entry(i, i + 1, title, kind="item", skip={i})
-        e.anchor, e.link = i, lk
+        e.anchor, e.link, e.text_id = i, lk, text_id
         ta = names.title_authors(title)
         if ta:
             e.title, e.authors = ta
-        e.words = note.strip(" :：-–—,;")
+        e.words = _cut_citation("x " + note.strip(" :：-–—,;"))[2:].strip(" :：-–—,;")
+        if P.CITATION_NOTE.match(e.words):
+            e.words = ""
+        entries.append(e)
+    taken = {e.start for e in entries}
+    for i, line in enumerate(lines):  # "3. Title — Authors, 2019." then the link on its own line
+        if i in excluded or i in taken or line.links or line.ids or not (
+                line.num or line.hint == "li") or not names.title_ok(names.clean_title(_cut_citation(line.body))):
+            continue
+        j = next((k for k in range(i + 1, min(i + 3, len(lines))) if lines[k].text.strip()), None)
+        if j is None or j in excluded or j in taken or not lines[j].links or lines[j].paper_link is None \
+                or not (lines[j].link_only or P.LINK_TEXT_LABEL.match(lines[j].links[0].text or "")):
+            continue
+        e = Entry(i, i + 1, names.clean_title(_cut_citation(line.body)), kind="item", skip={i, j})
+        e.anchor, e.link = j, lines[j].paper_link
         entries.append(e)
     _close(entries, len(lines))
+    for e in entries:  # an item's words stop at the next heading / title line
+        e.end = next((j for j in range(e.start + 1, e.end) if j not in e.skip and (
+            lines[j].hint[0] == "h" or lines[j].title_like and lines[j].num)), e.end)
     return entries
 
 
+def _cut_citation(text: str) -> str:
+    """``Title — Ziegler et al., 2019.`` / ``Title (Stiennon et al., NeurIPS 2020)`` → Title."""
+    text = re.sub(r"\s*[(（][^()（）]*(?:et al|19\d\d|20\d\d)[^()（）]*[)）]\s*$", "", text)
+    return re.sub(r"\s+[—–-]\s+[^—–]*(?:et al\.?|,\s*(?:19|20)\d\d)[^—–]*$", "", text).strip()
+
+
+def _id_start(text: str, ident: str | None) -> int | None:
+    """Where the written form of arXiv ID ``ident`` starts ("arXiv:2401.1", "abs/…", bare)."""
+    if not ident:
+        return None
+    at = text.find(ident)
+    if at < 0:
+        return None
+    m = re.search(r"(?i)(?:https?://\S*?|arxiv\s*[:：]?\s*|abs/|pdf/)$", text[:at])
+    return m.start() if m else at
+
+
+_CITING_TAIL = re.compile(r"(?i)(?:\b(?:see|cf|in|from|by|of|and|with|like|via|than|on|to|as|the|a|an)|是|见|参见|的|は|の|와|및|из|в|см)\.?\s*$")
+
+
 def _title_line_text(before: str) -> bool:
-    """The text before a link reads as the link's title, not as a sentence citing it."""
-    t = before.strip()
-    return bool(t) and t[-1] not in "。.!?！？" and len(t) <= 250 and t.count(", ") < 4
+    """The text before a link reads as the link's title, not as a sentence citing it
+    ("Builds on routing ideas (see arXiv:…)", "as shown in <link>")."""
+    t = before.strip().rstrip(" :：-–—→|")
+    if not t or t[-1] in "。.!！" or len(t) > 250 or t.count(", ") >= 4:
+        return False
+    opened = t.count("(") + t.count("（") - t.count(")") - t.count("）")
+    return opened <= 0 and not _CITING_TAIL.search(t.rstrip("(（[【 "))

@@ -12,39 +12,38 @@ from __future__ import annotations
 
 import re
 
+from ..arxiv_ids import parse_arxiv_id
 from . import names
 from . import patterns as P
 from .lines import Line, Link
 from .segment import Entry
 
 _COL_TITLE = re.compile(
-    r"^\W*(?:papers?(?:\s*title)?|title|name|论文(?:标题|名称|题目)?|标题|题目|論文(?:名|タイトル)?|タイトル"
+    r"^\W*(?:papers?(?:\s*title)?|title|name|model|模型|モデル|모델|модель|论文(?:标题|名称|题目)?|标题|题目|論文(?:名|タイトル)?|タイトル"
     r"|논문(?:\s*제목)?|제목|статья|название(?:\s*статьи)?)\W*$", re.I)
 _COL_LINK = re.compile(
     r"^\W*(?:links?|urls?|arxiv(?:\s*link)?|pdf|paper\s*link|链接|论文链接|地址|论文地址|リンク|論文リンク"
     r"|링크|논문\s*링크|ссылка(?:\s*на\s*статью)?)\W*$", re.I)
 _NUMERIC = re.compile(r"^[\d\s.,%±+\-–—/()×x*↑↓]*\d[\d\s.,%±+\-–—/()×x*↑↓]*$")
-_DESC_SPLIT = re.compile(r"\s+[-–—]\s+|[:：]\s+(?=[a-z])")
+_DESC_SPLIT = re.compile(r"\s+[-–—]\s+")
+_BARE_ID = re.compile(r"^\s*(?:arxiv\s*[:：]?\s*)?(\d{4}\.\d{4,5})(?:v\d+)?\s*$", re.I)
 
 
-def _link_cell(cell: Line) -> Link | str | None:
-    """A cell that is just a paper link (``arXiv`` / ``论文链接`` / a bare URL / ``arXiv:ID``),
-    possibly among other resource links ("[Paper](…), [Tweet](…)")."""
+def _cell_link(cell: Line, bare_ok: bool) -> Link | str | None:
+    """A cell that is just a paper link (``arXiv`` / ``论文链接`` / a bare URL / ``arXiv:ID``,
+    possibly among other resource links: "[Paper](…), [Tweet](…)"); in a column of arXiv
+    links, a bare ``2405.04434`` too."""
     if cell.links and cell.link_only:
         return cell.paper_link
     if not cell.links and cell.ids and len(cell.text) <= 40:
         return cell.ids[0]
+    if bare_ok and not cell.links and (m := _BARE_ID.match(cell.text)):
+        return parse_arxiv_id(m.group(1))
     return None
 
 
-def _header(cells: list[Line]) -> tuple[int | None, int | None] | None:
-    if any(c.links for c in cells) or not all(len(c.text) <= 20 for c in cells):
-        return None
-    title_col = next((k for k, c in enumerate(cells) if _COL_TITLE.match(c.text)), None)
-    link_col = next((k for k, c in enumerate(cells) if _COL_LINK.match(c.text)), None)
-    if title_col is None and link_col is None:
-        return None
-    return title_col, link_col
+def _is_header(cells: list[Line]) -> bool:
+    return bool(cells) and not any(c.links or c.ids for c in cells) and all(len(c.text) <= 24 for c in cells)
 
 
 def _title_and_words(text: str) -> tuple[str, str]:
@@ -56,64 +55,82 @@ def _title_and_words(text: str) -> tuple[str, str]:
     return text.strip(), ""
 
 
-def _row_entry(row: int, cells: list[Line], title_col: int | None, link_col: int | None) -> Entry | None:
+def _columns(head: list[Line] | None, body: list[list[Line]]) -> tuple[int | None, int | None]:
+    """(title column, link column), from the data: the link column is the one most rows
+    have a paper link in; the title column the header's "Title"/"论文" column when that is
+    not the link column, else the one with the most title-like cells."""
+    width = max((len(cells) for cells in body), default=0)
+    links = [sum(1 for cells in body if k < len(cells) and _cell_link(cells[k], False) is not None)
+             for k in range(width)]
+    link_col = max(range(width), key=lambda k: (links[k], -k)) if width and max(links) else None
+    if head is not None and link_col is None:
+        link_col = next((k for k, c in enumerate(head) if _COL_LINK.match(c.text)), None)
+    title_col = None
+    if head is not None:
+        title_col = next((k for k, c in enumerate(head) if _COL_TITLE.match(c.text) and k != link_col), None)
+    if title_col is None:
+        titles = [sum(1 for cells in body if k < len(cells) and k != link_col
+                      and not _NUMERIC.match(cells[k].text) and names.title_ok(names.clean_title(
+                          _title_and_words(cells[k].text)[0]))) for k in range(width)]
+        if width and max(titles):
+            title_col = max(range(width), key=lambda k: (titles[k], -k))
+    return title_col, link_col
+
+
+def _row_entry(row: int, cells: list[Line], title_col: int | None, link_col: int | None,
+               bare_ok: bool) -> Entry | None:
     texts = [c.text for c in cells]
     filled = [t for t in texts if t]
     if not filled or sum(1 for t in filled if _NUMERIC.match(t)) * 2 > len(filled):
         return None  # an empty or a results row
     link: Link | str | None = None
-    lcol = None
+    lcol = tcol = None
     if link_col is not None and link_col < len(cells):
-        link, lcol = _link_cell(cells[link_col]), link_col
-    tcol = title_col if title_col is not None and title_col < len(cells) else None
-    if link is None:
-        for k, c in enumerate(cells):
-            if k != title_col and (link := _link_cell(c)) is not None:
-                lcol = k
-                if tcol is None and isinstance(link, Link) and link.text and names.title_ok(
-                        names.clean_title(link.text)) and not P.LINK_TEXT_LABEL.match(link.text):
-                    tcol = k  # the title is the link: "[Title](arXiv)" | comment
+        link = _cell_link(cells[link_col], bare_ok)
+        lcol = link_col if link is not None else None
+    if title_col is not None and title_col < len(cells):
+        tcol = title_col
+    if link is None:  # a row whose paper is linked elsewhere: its title, or its only link cell
+        row_ids = {lk.arxiv_id for c in cells for lk in c.links if lk.arxiv_id}
+        for k in ([tcol] if tcol is not None else []) + [k for k in range(len(cells)) if k != tcol]:
+            c = cells[k]
+            lk = c.paper_link if k == tcol else _cell_link(c, False)
+            if isinstance(lk, Link) and (lk.bad_arxiv or row_ids <= {lk.arxiv_id}) and (
+                    k == tcol or c.link_only):
+                link, lcol = lk, k
                 break
-    if tcol is None:
-        tcol = next((k for k, t in enumerate(texts) if t and not _NUMERIC.match(t) and k != lcol
-                     and not cells[k].link_only), None)
     e = Entry(row, row + 1, kind="row", skip={row})
     words: list[str] = []
     title = None
-    if tcol is not None and tcol == lcol and isinstance(link, Link):
+    if tcol is not None:
+        tcell = cells[tcol]
+        lk = tcell.paper_link
+        text = lk.text if (tcell.link_only and lk is not None and lk.text) else tcell.text
+        if not (P.URL_TEXT.match(text) or P.LINK_TEXT_LABEL.match(text) or P.DOMAIN_TEXT.match(text)):
+            title, desc = _title_and_words(text)
+            if desc:
+                words.append(desc)
+    if title is None and isinstance(link, Link) and link.text and not P.URL_TEXT.match(link.text) \
+            and not P.LINK_TEXT_LABEL.match(link.text) and not P.DOMAIN_TEXT.match(link.text):
         title, desc = _title_and_words(link.text)
         if desc:
             words.append(desc)
-    elif tcol is not None:
-        tcell = cells[tcol]
-        title, desc = _title_and_words(tcell.text)
-        if desc:
-            words.append(desc)
+    if title:
         ta = names.title_authors(title)
         if ta:
             title, e.authors = ta
-        if link is None:  # the title cell links the paper: the row's only arXiv link
-            row_ids = {lk.arxiv_id for c in cells for lk in c.links if lk.arxiv_id}
-            lk = tcell.paper_link
-            if lk is not None and (lk.bad_arxiv or row_ids == {lk.arxiv_id}):
-                link = lk
-                if lk.text and not P.URL_TEXT.match(lk.text) and not P.LINK_TEXT_LABEL.match(lk.text):
-                    title, desc = _title_and_words(lk.text)
     for k, c in enumerate(cells):
-        if k not in (tcol, lcol) and P.ALNUM.search(c.text) and not c.link_only:
+        if k not in (tcol, lcol) and P.ALNUM.search(c.text) and not c.link_only \
+                and not _NUMERIC.match(c.text) and (len(c.text) >= 12 or c.other >= 4):
             words.append(c.text)
     if isinstance(link, Link):
         e.link = link
-        if title is None and link.text and not P.URL_TEXT.match(link.text) \
-                and not P.LINK_TEXT_LABEL.match(link.text):
-            title = link.text
     elif isinstance(link, str):
         e.text_id = link
     e.anchor = row if link is not None else None
     e.title = title or None
     e.words = " ".join(words)
-    if e.anchor is None and not (title and names.title_ok(title)) or (
-            e.anchor is None and any(c.ids for c in cells)):
+    if e.anchor is None and (not (title and names.title_ok(title)) or any(c.ids for c in cells)):
         return None  # neither a paper link nor a paper title of its own
     return e
 
@@ -127,13 +144,17 @@ def table_entries(lines: list[Line]) -> tuple[list[Entry], set[int]]:
     entries: list[Entry] = []
     covered: set[int] = set()
     for rows in tables.values():
-        title_col = link_col = None
-        head = _header(lines[rows[0]].cells or [])
-        body = rows
-        if head is not None:
-            title_col, link_col = head
-            body = rows[1:]
-        found = [e for r in body if (e := _row_entry(r, lines[r].cells or [], title_col, link_col))]
+        first = lines[rows[0]].cells or []
+        head = first if len(rows) > 1 and _is_header(first) else None
+        body = rows[1:] if head is not None else rows
+        cells_of = [lines[r].cells or [] for r in body]
+        title_col, link_col = _columns(head, cells_of)
+        arxiv_col = link_col is not None and (
+            (head is not None and link_col < len(head) and _COL_LINK.match(head[link_col].text))
+            or any(link_col < len(c) and (c[link_col].ids or any(lk.arxiv_id for lk in c[link_col].links))
+                   for c in cells_of))
+        found = [e for r, cells in zip(body, cells_of, strict=True)
+                 if (e := _row_entry(r, cells, title_col, link_col, bool(arxiv_col)))]
         linked = sum(1 for e in found if e.anchor is not None)
         if linked >= 2 and linked * 2 >= len(found):
             entries.extend(found)

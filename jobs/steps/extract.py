@@ -248,7 +248,8 @@ def extract_pending(db: sqlite_utils.Database, *, arxiv: ArxivClient | None = No
     extracted: list[tuple[dict, list[FoundPaper]]] = []
     for post in crawl_store.posts_to_extract(db, extractor_version=EXTRACTOR_VERSION):
         try:
-            found = extract_papers(post["html"] or "", title=post["title"], lang=post["lang"])
+            found = extract_papers(post["html"] or "", title=post["title"], lang=post["lang"],
+                                   url=post["url"])
         except Exception as exc:  # one bad post must not stop the others
             log.exception("extraction failed for %s", post["url"])
             crawl_store.mark_post_failed(db, post["id"], f"{type(exc).__name__}: {exc}")
