@@ -225,6 +225,11 @@ def single(lines: list[Line], post_title: str | None, excluded: set[int], anchor
             elif e.link is not None and e.link.text and not P.URL_TEXT.match(e.link.text):
                 e.title = e.link.text
         return [e]
+    named = _named_paper_link(lines, post_title, excluded)
+    if named is not None:  # the link the post's title or first sentence presents
+        e.anchor, e.link = named
+        e.title = e.title or names.clean_title(named[1].text)
+        return [e]
     cited = _bibtex_paper(lines)
     if cited is not None:  # a code README / project page: the one paper its BibTeX cites
         e.anchor, e.text_id, e.title = cited[0], cited[1], e.title or cited[2]
@@ -238,6 +243,38 @@ def single(lines: list[Line], post_title: str | None, excluded: set[int], anchor
             e.flag = "post-title"
             return [e]
     return []
+
+
+_PRESENTING = re.compile(
+    r"(?i)\b(?:paper|preprint|report|study|work)\b[^.。]{0,12}$|论文|論文|논문|стать[яиюе]|работ[аеуы]|препринт")
+_STOP = frozenset("a an the of for with via from to in on and or is are as by at into towards its".split())  # noqa: SIM905
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower()) if w not in _STOP and len(w) > 1}
+
+
+def _named_paper_link(lines: list[Line], post_title: str | None, excluded: set[int]):
+    """A post with no entry structure that presents one paper in passing: a link whose text
+    is the post's title (a link post: "Mamba: Linear-Time … (arxiv.org)"), or the first paper
+    link of the opening paragraph right after "the X paper," / "论文" ("OpenAI posted the
+    GPT-3 paper, <Language Models are Few-Shot Learners>, on May 28")."""
+    title_words = _words(post_title or "")
+    opening = [j for j, line in enumerate(lines) if line.text.strip() and line.hint != "hr"
+               and not line.title_like][:1]
+    for j, line in enumerate(lines):
+        if j in excluded:
+            continue
+        for lk in line.links:
+            if not lk.arxiv_id or not lk.text or P.URL_TEXT.match(lk.text) or P.LINK_TEXT_LABEL.match(lk.text):
+                continue
+            words = _words(names.clean_title(lk.text))
+            if title_words and len(words) >= 2 and words <= title_words | {"arxiv", "org"}:
+                return j, lk
+            if j in opening and lk is line.paper_link and names.title_ok(names.clean_title(lk.text)) \
+                    and _PRESENTING.search(line.text[max(0, lk.start - 40):lk.start].rstrip(" ,:：「『“\"(（")):
+                return j, lk
+    return None
 
 
 _BIB_START = re.compile(r"^\s*@\w+\s*\{")

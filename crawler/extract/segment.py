@@ -55,24 +55,31 @@ class Entry:
 
 def reference_lines(lines: list[Line]) -> set[int]:
     """Lines under a reference heading ("References", "参考文献", "См. также"), up to the
-    next numbered title line or the end; "See also: …" lines; bracket-numbered citations."""
+    next section at that heading's level (or a numbered title line of another sequence),
+    or the end; "See also: …" lines; bracket-numbered citations; footnotes (↩)."""
     out: set[int] = set()
     zone = False
     zone_num: str | None = None
+    zone_level = 9
     for i, line in enumerate(lines):
         if line.ref:
-            zone, zone_num = True, None
+            zone, zone_num, zone_level = True, None, _level(line)
             out.add(i)
             continue
         if zone:
             if line.num and zone_num is None:
                 zone_num = line.num[0]
-            elif line.num and line.num[0] != zone_num and line.title_like and not line.links or line.hint in ("h1", "h2", "h3") and line.title_like and not line.ids:
+            elif (line.num and line.num[0] != zone_num and line.title_like and not line.links) or (
+                    _level(line) <= min(zone_level, 3) and line.title_like and not line.ids):
                 zone = False
         if zone or line.ref_prefix or (line.num and line.num[0] == "bracket" and line.ids
                                       and not line.lead) or (line.ids and "↩" in line.text):
             out.add(i)
     return out
+
+
+def _level(line: Line) -> int:
+    return int(line.hint[1]) if line.hint[0] == "h" and line.hint != "hr" else 9
 
 
 def bare_link_lists(lines: list[Line]) -> set[int]:
