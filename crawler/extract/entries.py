@@ -149,6 +149,15 @@ def _complete(lines: list[Line], e: Entry) -> None:
     if e.title:
         return
     candidates: list[str] = []
+    if opener.num and opener.num[0] == "solo":  # "01" on its own line: the title follows
+        nxt = next((j for j in range(e.start + 1, min(e.end, e.start + 4)) if lines[j].title_like), None)
+        if nxt is not None:
+            e.skip.add(nxt)
+            opener = lines[nxt]
+            if nxt + 1 < e.end and lines[nxt + 1].title_like and names.title_ok(lines[nxt + 1].body) \
+                    and not names.latin_part(opener.body):  # the English title under a native one
+                e.skip.add(nxt + 1)
+                candidates.append(lines[nxt + 1].body)
     if e.start != e.anchor or e.link is None:
         body = opener.body
         if opener.lead is not None and opener.lead.text and not P.LINK_TEXT_LABEL.match(opener.lead.text):
@@ -246,7 +255,8 @@ def single(lines: list[Line], post_title: str | None, excluded: set[int], anchor
 
 
 _PRESENTING = re.compile(
-    r"(?i)\b(?:paper|preprint|report|study|work)\b[^.。]{0,12}$|论文|論文|논문|стать[яиюе]|работ[аеуы]|препринт")
+    r"(?i)\b(?:paper|preprint|report|study|work)\b[^.。]{0,12}[:：]?$|论文|論文|논문|стать[яиюе]|работ[аеуы]|препринт"
+    r"|(?:original|оригинал|原文|原論文|원문|원\s*논문)\s*[:：]\s*$")
 _STOP = frozenset("a an the of for with via from to in on and or is are as by at into towards its".split())  # noqa: SIM905
 
 
@@ -272,7 +282,7 @@ def _named_paper_link(lines: list[Line], post_title: str | None, excluded: set[i
             if title_words and len(words) >= 2 and words <= title_words | {"arxiv", "org"}:
                 return j, lk
             if j in opening and lk is line.paper_link and names.title_ok(names.clean_title(lk.text)) \
-                    and _PRESENTING.search(line.text[max(0, lk.start - 40):lk.start].rstrip(" ,:：「『“\"(（")):
+                    and _PRESENTING.search(line.text[max(0, lk.start - 40):lk.start].rstrip(" ,「『“\"(（")):
                 return j, lk
     return None
 

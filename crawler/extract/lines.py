@@ -91,7 +91,13 @@ _DROP_LATIN = dict.fromkeys(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 _DROP_OTHER = dict.fromkeys([*range(0x3040, 0x3100), *range(0x3400, 0x4DC0), *range(0x4E00, 0xA000),
                              *range(0xAC00, 0xD7B0), *range(0x0400, 0x0500)])
 
+_SOLO_NUMBER = re.compile(r"^\s*(?:#|No\.?\s*|№\s*)?(\d{1,2})\s*$", re.I)
+
+
 def _strip_marker(text: str) -> tuple[str, tuple[str, int] | None]:
+    solo = _SOLO_NUMBER.match(text)
+    if solo:  # "01" alone on its line above the entry's title (WeChat, Telegram digests)
+        return "", ("solo", int(solo.group(1)))
     num = P.numbering(text)
     if num:
         return text[num[2]:].strip(), (num[0], num[1])

@@ -200,6 +200,26 @@ def _pre_tables(lines: list[Line]) -> set[int]:
     return out
 
 
+_CUT_URL = re.compile(r"(?:https?://)?(?:www\.)?(?:arxiv\.org|alphaxiv\.org|huggingface\.co)/(?:(?:abs|pdf|html|papers)/?)?(?:\d{1,4}\.?\d{0,4})?$", re.I)
+_URL_REST = re.compile(r"^(?:abs/|pdf/|html/|papers/)?[\w./-]+$")
+
+
+def join_broken_urls(lines: list[Line]) -> list[Line]:
+    """A URL a repost broke across two lines ("https://arxiv.org/" + "abs/2404.16130")."""
+    out: list[Line] = []
+    for line in lines:
+        prev = out[-1] if out else None
+        if prev is not None and line.text and _URL_REST.match(line.text) and prev.hint == line.hint \
+                and prev.links and prev.links[-1].arxiv_id is None and _CUT_URL.search(prev.text) \
+                and prev.text.endswith(prev.links[-1].text):
+            joined = _finish(prev.text + line.text, [], prev.hint)
+            if joined is not None and joined.links and joined.links[-1].arxiv_id:
+                out[-1] = joined
+                continue
+        out.append(line)
+    return out
+
+
 def tabulate(lines: list[Line]) -> list[Line]:
     """Rows of text tables (``a | b | c`` lines, Markdown tables, HTML rows rendered the
     same way) become table lines; consecutive rows form one table. Markdown rules drop."""
@@ -427,7 +447,7 @@ def page_lines(content: str, base_url: str | None = None) -> list[Line]:
         _strip_chrome(soup, root)
         _walk(root, b, False)
         b.flush()
-    return tabulate(b.lines)
+    return tabulate(join_broken_urls(b.lines))
 
 
 def text_lines(text: str) -> list[Line]:
@@ -436,4 +456,4 @@ def text_lines(text: str) -> list[Line]:
         line = _finish(raw, [], "p")
         if line is not None:
             lines.append(line)
-    return tabulate(lines)
+    return tabulate(join_broken_urls(lines))

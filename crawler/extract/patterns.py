@@ -54,7 +54,9 @@ AFFIL_WORDS = r"affiliations?|institutions?|机构|单位|团队|所属|소속|�
 
 # "Label:" (colon required) or "Label" alone on its line
 def _label(words: str) -> re.Pattern[str]:
-    return re.compile(rf"^{DECOR}(?:{words}){_CLOSE}(?:[:：]|\s*[-–—→>]+\s|(?=\s*$))", re.I)
+    # "Paper:", "Paper (PDF):", "论文链接 →", "Статья" alone on its line
+    return re.compile(rf"^{DECOR}(?:{words})(?:\s*[(（][^()（）]{{1,16}}[)）])?{_CLOSE}"
+                      rf"(?:[:：]|\s*[-–—→>]+\s|(?=\s*$))", re.I)
 
 
 PAPER_LABEL = _label(PAPER_WORDS)

@@ -164,7 +164,7 @@ def _style(line: Line) -> tuple | None:
     if line.label == "title":
         return ("title-label",)
     if line.num is not None and line.num[0] != "bracket" and (line.title_like or line.lead is not None
-                                                              or _opener_ok(line)):
+                                                              or _opener_ok(line) or line.num[0] == "solo"):
         return ("num", line.num[0])
     if line.hint in ("h1", "h2", "h3", "h4", "h5", "h6", "b") and line.title_like:
         return ("hint", line.hint)
