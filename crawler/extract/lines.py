@@ -201,7 +201,7 @@ def _annotate_line(line: Line, ids_of) -> None:
     if line.links:
         line.link_only = _only_decoration(_strip_marker(residue)[0])
     elif ids and len(text) <= 60 and _only_decoration(P.URL_TEXT.sub("", re.sub(
-            r"(?i)arxiv\s*[:：]?\s*\d{4}\.\d{4,5}(?:v\d+)?", "", body))):
+            r"(?i)(?:arxiv\s*[:：]?\s*)?\d{4}\.\d{4,5}(?:v\d+)?", "", body))):
         line.link_only = True  # "arXiv:2401.12345" alone
     first = line.links[0] if line.links else None
     if first is not None and first.paper and not _strip_marker(text[:first.start] + "x")[0][:-1].strip(" *_[(（"):

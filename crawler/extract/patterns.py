@@ -34,7 +34,8 @@ PAPER_WORDS = (
     r"|стать[яи](?:\s*на\s*arxiv)?|ссылка на статью|препринт|оригинал статьи|пейпер|папира"
 )
 # a bare "link:" is the paper's only when it links a paper
-LINK_WORDS = r"links?|urls?|链接|地址|网址|传送门|リンク|링크|주소|ссылк[аи]|линк"
+LINK_WORDS = (r"links?|urls?|链接|地址|网址|传送门|リンク|링크|주소|ссылк[аи]|линк"
+              r"|原文(?:链接|地址)?|原論文|원문|оригинал(?:\s*статьи)?|original(?:\s*paper)?|source")
 # other resources of the same entry: never its primary
 RESOURCE_WORDS = (
     r"code|github|repo(?:sitory)?|project(?:\s*page)?|homepage|demo|blog(?:\s*post)?|website"

@@ -367,11 +367,17 @@ def styled(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) ->
         for k, s in enumerate(idxs):
             end = idxs[k + 1] if k + 1 < len(idxs) else len(lines)
             inside = [a for a in sorted(anchors) if s <= a < end]
-            first = anchors[inside[0]] if inside else None
-            group = [anchors[a] for a in inside if first and _anchor_key(anchors[a]) == _anchor_key(first)]
+            own = lines[s].paper_link
+            if own is not None and not inside and s not in excluded:  # "② <a>DDIM: …</a>"
+                anchors_s = Anchor(s, own, None, False)
+                inside, first = [s], anchors_s
+            else:
+                first = anchors[inside[0]] if inside else None
+            group = [anchors.get(a, first) for a in inside
+                     if first and _anchor_key(anchors.get(a, first)) == _anchor_key(first)]
             e = _entry_at(lines, s, first, group, "section")
             e.end = end
-            extra = [anchors[a] for a in inside if anchors[a].labelled and first is not None
+            extra = [anchors[a] for a in inside if a in anchors and anchors[a].labelled and first is not None
                      and _anchor_key(anchors[a]) != _anchor_key(first) and anchors[a].link is not None
                      and anchors[a].link.arxiv_id]
             entries.append(e)
