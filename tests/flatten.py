@@ -33,7 +33,8 @@ def text_lines(html: str, *, links: str) -> list[str]:
     cur: list[str] = []
 
     def flush() -> None:
-        s = " ".join("".join(cur).split())
+        s = " | ".join(p for p in ("".join(cur)).split("\t") if p.strip())
+        s = " ".join(s.split())
         if s:
             out.append(s)
         cur.clear()
@@ -43,7 +44,15 @@ def text_lines(html: str, *, links: str) -> list[str]:
             if isinstance(c, Comment):
                 continue
             if isinstance(c, NavigableString):
-                cur.append(H.escape(str(c)) if links == "a" else str(c))
+                text = str(c)
+                if c.find_parent("pre") is not None and "\n" in text:
+                    # preformatted text keeps its lines (and tabs); a mirror shows them so
+                    for k, part in enumerate(text.split("\n")):
+                        if k:
+                            flush()
+                        cur.append(H.escape(part) if links == "a" else part)
+                    continue
+                cur.append(H.escape(text) if links == "a" else text)
                 continue
             if not isinstance(c, Tag):
                 continue

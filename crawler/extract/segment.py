@@ -61,8 +61,11 @@ def reference_lines(lines: list[Line]) -> set[int]:
     zone = False
     zone_num: str | None = None
     zone_level = 9
+    later: dict[str, int] = {}
     for i, line in enumerate(lines):
-        if line.ref:
+        later[line.text] = i
+    for i, line in enumerate(lines):
+        if line.ref and later[line.text] == i:  # (a heading that recurs later is a TOC entry)
             zone, zone_num, zone_level = True, None, _level(line)
             out.add(i)
             continue
