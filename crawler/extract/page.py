@@ -29,7 +29,9 @@ CONTENT_SELECTORS = (
     "div.tm-article-body", "div.article-formatted-body", "div.it-MdContent", "section.it-MdContent",
     "div.znc", "div.note-common-styles__textnote-body", "div.se-main-container",
     "div.tt_article_useless_p_margin", "article.markdown-body", "div.markdown-body",
-    "div.tgme_widget_message_text", "div.article-content", "div.post-content", ".post-content",
+    "div.tgme_widget_message_text", "div.expando div.md", "shreddit-post div[slot=text-body]",
+    "div[data-test-id=post-content]", "td.fatitem", "table.fatitem",
+    "div.article-content", "div.post-content", ".post-content",
     ".entry-content", ".article-content", ".post-body", ".markdown-body", "article", "main",
 )
 # a page that is a feed of messages: all of them are the content
@@ -375,15 +377,43 @@ def _walk_table(table: Tag, b: _Builder) -> None:
                 b.lines.append(line)
 
 
+_CHROME_BOX = re.compile(
+    r"^(?:side|sidebar|aside|related(?:[-_]\w+)?|comments?|comment[-_]?(?:list|area|section)|footer|nav|navbar"
+    r"|menu|recommend\w*|widget[-_]?area|sharing|share)$", re.I)
+
+
+def _in_chrome(tag: Tag) -> bool:
+    """Inside an aside / nav / footer, or a box whose class or id *is* a chrome name
+    ("sidebar", "related-posts", "comments"), not merely mentions one ("has-sidebar")."""
+    for node in (tag, *tag.parents):
+        if not isinstance(node, Tag):
+            continue
+        if node.name in ("aside", "nav", "footer"):
+            return True
+        cls = node.get("class")
+        tokens = (cls if isinstance(cls, list) else (cls or "").split()) + [node.get("id") or ""]
+        if any(t and _CHROME_BOX.match(t) for t in tokens):
+            return True
+    return False
+
+
 def _body_roots(soup: BeautifulSoup, html: str) -> list[Tag]:
+    """The post body: the first content selector that matches outside page chrome; when it
+    matches several elements that are not inside one another (a channel page's messages,
+    a listing's cards), all of them, in page order."""
     head = html[:3000].lower()
     if "<body" in head or "<html" in head:
         for sel in CONTENT_SELECTORS:
-            found = soup.select(sel) if sel in FEED_SELECTORS else [soup.select_one(sel)]
-            found = [f for f in found if f is not None]
+            found = [f for f in soup.select(sel) if not _in_chrome(f)]
+            found = [f for f in found if not any(p in found for p in f.parents)]
             if found:
-                return found
+                return found if (sel in FEED_SELECTORS or len(found) > 1 and _siblings(found)) else found[:1]
     return [soup.body or soup]
+
+
+def _siblings(found: list[Tag]) -> bool:
+    """Several matches that are cards of one list (same parent), not scattered pieces."""
+    return len({id(f.parent) for f in found}) == 1 and len(found) >= 3
 
 
 def _strip_chrome(soup: BeautifulSoup, root: Tag) -> None:
