@@ -20,63 +20,25 @@ Scored (the truth file's ``uncertain`` papers are left out of every count):
 from __future__ import annotations
 
 import argparse
-import html
-import json
-import re
 import sys
 from collections import defaultdict
 from pathlib import Path
-from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bs4 import BeautifulSoup  # noqa: E402
-from scrapy.http import HtmlResponse  # noqa: E402
-
-from crawler.arxiv_ids import find_arxiv_ids, parse_arxiv_id  # noqa: E402
 from crawler.extract import extract_papers  # noqa: E402
-from crawler.spiders.rss import select_content  # noqa: E402
+from tests import corpus  # noqa: E402
+from tests.corpus import ids_written, post_input  # noqa: E402
 from tests.flatten import flat_html  # noqa: E402
-
-CORPUS = ROOT / "tests" / "fixtures" / "corpus"
-_BARE = re.compile(r"(?<![\d.])\d{4}\.\d{4,5}(?![\d])")
-
-
-def load_truth() -> dict[str, dict]:
-    truth: dict[str, dict] = {}
-    for path in sorted((CORPUS / "truth").glob("*.json")):
-        truth.update(json.loads(path.read_text(encoding="utf-8")))
-    return truth
-
-
-def post_input(key: str, post: dict, *, whole_page: bool = False) -> str:
-    raw = (CORPUS / "pages" / key).read_bytes()
-    if not key.endswith((".html", ".htm")) or whole_page:
-        return raw.decode("utf-8")
-    response = HtmlResponse(url=post["url"], body=raw, encoding="utf-8")
-    selector = post.get("body_selector")
-    for alternative in (selector or "").split(","):
-        found = response.css(alternative.strip()).getall() if alternative.strip() else []
-        if len(found) > 1:  # a channel page: every message is the post's content
-            return "\n".join(found)
-    return select_content(response, selector)
-
-
-def ids_written(text: str) -> set[str]:
-    """Every arXiv ID written in the page: in its text or hrefs, any URL form, URL-encoded
-    inside a redirect, or as a bare number."""
-    text = html.unescape(unquote(unquote(text))) + "\n" + BeautifulSoup(text, "lxml").get_text("")
-    found = {i for i, _s, _e in find_arxiv_ids(text)}
-    found |= {i for i in (parse_arxiv_id(m) for m in _BARE.findall(text)) if i}
-    return found
 
 
 def score(truth: dict[str, dict], *, whole_page: bool = False, flat: bool = False) -> dict:
+    """Totals per group (all, lang:, shape:, format:) and the posts it gets wrong."""
     totals = defaultdict(lambda: defaultdict(int))
     wrong = []
     for key, post in truth.items():
-        html = post_input(key, post, whole_page=whole_page)
+        html = post_input(key, whole_page=whole_page)
         if flat and key.endswith(".html"):
             html = flat_html(html)
         found = extract_papers(html, title=post.get("title"), lang=post.get("lang"), url=post["url"])
@@ -86,12 +48,11 @@ def score(truth: dict[str, dict], *, whole_page: bool = False, flat: bool = Fals
         linked = [i for i in primary if i not in linkless]
         got = [f.arxiv_id for f in found if f.role == "primary" and f.arxiv_id and f.arxiv_id not in uncertain]
         titled = [f for f in found if f.role == "primary" and not f.arxiv_id]
-        page = (CORPUS / "pages" / key).read_text(encoding="utf-8")
-        written = ids_written(page)
+        written = ids_written(key)
         invented = [i for i in (f.arxiv_id for f in found if f.arxiv_id) if i not in written]
         hit = len(set(got) & set(linked))
         false = [i for i in got if i not in primary]
-        row = {"linked": len(linked), "hit": hit, "found": len(got), "false": len(false),
+        row = {"posts": 1, "linked": len(linked), "hit": hit, "found": len(got), "false": len(false),
                "invented": len(invented), "linkless": len(linkless - uncertain),
                "linkless_titled": min(len(linkless - uncertain), len(titled))}
         for group in ("all", f"lang:{post['lang']}", f"shape:{post['shape']}", f"format:{post['format']}"):
@@ -113,7 +74,7 @@ def report(result: dict, *, show_wrong: bool) -> None:
     order = ["all"] + sorted(g for g in totals if g != "all")
     for g in order:
         t = totals[g]
-        print(f"{g:28} {'':>5} {ratio(t['hit'], t['linked']):>7} "
+        print(f"{g:28} {t['posts']:>5} {ratio(t['hit'], t['linked']):>7} "
               f"{ratio(t['found'] - t['false'], t['found']):>9} {t['invented']:>8} "
               f"{t['linkless_titled']:>7}/{t['linkless']:<8}")
     wrong = result["wrong"]
@@ -129,7 +90,7 @@ def main() -> None:
     parser.add_argument("--flat", action="store_true", help="extract from the body rendered flat")
     parser.add_argument("--show-wrong", action="store_true", help="list the posts it gets wrong")
     args = parser.parse_args()
-    truth = load_truth()
+    truth = corpus.truth()
     print(f"corpus: {len(truth)} posts, {len({p['site'] for p in truth.values()})} sites, "
           f"{len({p['format'] for p in truth.values()})} formats, "
           f"{len({p['lang'] for p in truth.values()})} languages")
