@@ -17,6 +17,7 @@ class FoundPaper:
     lang: str | None = None  # language of ``text``
     labels: tuple[str, ...] = ()  # hashtags / tags
     flag: str | None = None  # e.g. "title-mismatch"
+    candidates: tuple[str, ...] = ()  # ranked names to find a link-less paper by (best first)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,33 @@ class ArxivConfig:
     batch_size: int = 100
 
 
+FALLBACK_INDEXES = ("semantic_scholar", "openalex")
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """One fallback title index (Semantic Scholar's /paper/search/match, OpenAlex /works)."""
+    base_url: str = ""
+    timeout_seconds: float = 20.0
+    min_interval_seconds: float = 1.0
+    mailto: str = ""  # OpenAlex's polite pool
+
+
+@dataclass(frozen=True)
+class ResolveConfig:
+    """Finding link-less papers by title (jobs/resolve/)."""
+    batch_size: int = 50  # entries per batch (one transaction)
+    search_ttl_days: float = 7.0  # cached searches (hits and misses) are reused this long
+    max_attempts: int = 3  # rounds of searches per entry before it is left unresolved
+    max_results: int = 100  # per arXiv search request
+    fallbacks: list[str] = field(default_factory=list)  # "semantic_scholar", "openalex"
+    semantic_scholar: IndexConfig = field(default_factory=lambda: IndexConfig(
+        base_url="https://api.semanticscholar.org/graph/v1"))
+    openalex: IndexConfig = field(default_factory=lambda: IndexConfig(
+        base_url="https://api.openalex.org", min_interval_seconds=0.2))
+    use_llm: bool = False  # ask [llm] for the English title of a translated-only entry
+
+
 @dataclass(frozen=True)
 class CrawlConfig:
     user_agent: str = "paperbot/0.1 (+https://github.com/paperbot/paperbot; research-paper digest bot)"
@@ -126,6 +153,7 @@ class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)
     arxiv: ArxivConfig = field(default_factory=ArxivConfig)
+    resolve: ResolveConfig = field(default_factory=ResolveConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     sources: list[Source] = field(default_factory=list)
@@ -305,11 +333,21 @@ def _validate(cfg: Config) -> None:
         ("telegram.api_base_url", cfg.telegram.api_base_url),
         ("arxiv.api_url", cfg.arxiv.api_url),
         ("llm.base_url", cfg.llm.base_url),
+        ("resolve.semantic_scholar.base_url", cfg.resolve.semantic_scholar.base_url),
+        ("resolve.openalex.base_url", cfg.resolve.openalex.base_url),
     ):
         if url is not None and not _is_url(url):
             raise ConfigError(f"{key}: {url!r} is not a URL")
     if cfg.telegram.max_messages_per_second <= 0:
         raise ConfigError("telegram.max_messages_per_second: must be > 0")
+    for i, name in enumerate(cfg.resolve.fallbacks):
+        if name not in FALLBACK_INDEXES:
+            raise ConfigError(f"resolve.fallbacks[{i}]: {name!r} is not one of {', '.join(FALLBACK_INDEXES)}")
+    for key in ("batch_size", "max_attempts", "max_results"):
+        if getattr(cfg.resolve, key) < 1:
+            raise ConfigError(f"resolve.{key}: must be >= 1")
+    if cfg.resolve.search_ttl_days <= 0:
+        raise ConfigError("resolve.search_ttl_days: must be > 0")
     if cfg.schedule.crawl_every_minutes <= 0:
         raise ConfigError("schedule.crawl_every_minutes: must be > 0")
     for i, ch in enumerate(cfg.telegram.channels):

@@ -63,12 +63,17 @@ async def test_unknown_ids_are_absent_and_a_malformed_id_is_a_query_error():
                 await in_thread(client.fetch, ["2401.1"])
 
 
-async def test_title_search_uses_ti_phrase_then_words():
+async def test_search_answers_the_total_and_the_first_page():
     async with ArxivStub(PAPERS) as stub:
         with client_for(stub) as client:
-            hits = await in_thread(client.search_title, "Paper number 42: on sparse mixtures")
-    assert stub.search_queries[0] == 'ti:"paper number 42 on sparse mixtures"'
-    assert any(p.arxiv_id == "2401.10042" for p in hits)
+            total, hits = await in_thread(
+                client.search, 'ti:"paper number 42 on sparse mixtures" OR ti:"paper number 7"',
+                max_results=1)
+            assert total == 2 and len(hits) == 1
+            total, hits = await in_thread(client.search, 'ti:"paper number 42" AND '
+                                          "submittedDate:[202001010000 TO 202101010000]")
+    assert total == 0 and hits == []
+    assert stub.search_queries[0] == 'ti:"paper number 42 on sparse mixtures" OR ti:"paper number 7"'
 
 
 async def test_503_is_retried_with_backoff_and_retry_after_is_honoured():

@@ -120,7 +120,7 @@ def snapshot(db_path: Path) -> dict[str, list[tuple]]:
         "papers": db_rows(db_path, "select * from papers order by arxiv_id"),
         "mentions": db_rows(db_path, "select * from mentions order by post_id, arxiv_id"),
         "unresolved": db_rows(db_path, "select * from unresolved order by id"),
-        "title_lookups": db_rows(db_path, "select * from title_lookups order by norm_title"),
+        "arxiv_searches": db_rows(db_path, "select * from arxiv_searches order by term"),
     }
 
 
@@ -213,10 +213,12 @@ def test_unresolved_entries_never_get_an_invented_id(crawled):
     assert {r[0] for r in open_rows} == wanted
     for _title, _id, attempts, retry_at, reason in open_rows:
         assert attempts == 1 and retry_at > crawled["snap1"]["posts"][0][8]  # a later retry
-        assert "no-match" in reason
-    # the miss is cached, with its retry time
-    misses = db_rows(crawled["db"], "select retry_at from title_lookups where arxiv_id is null")
-    assert misses and all(m[0] for m in misses)
+        assert reason == "no-match"
+    # every search is cached (hits and misses) until it may be tried again
+    searches = db_rows(crawled["db"], "select term, results, expires_at from arxiv_searches")
+    first_extracted = crawled["snap1"]["posts"][0][8]
+    assert searches and all(expires > first_extracted for _t, _r, expires in searches)
+    assert any(json.loads(results) == [] for _t, results, _e in searches)  # a miss is cached
 
 
 def test_every_paper_is_enriched_with_arxiv_metadata(crawled):

@@ -11,16 +11,9 @@ from parsel import Selector
 
 from crawler.models import Post
 from jobs import store
-from jobs.clients.arxiv import (
-    ArxivClient,
-    ArxivPaper,
-    authors_overlap,
-    best_title_match,
-    build_http_client,
-    titles_disagree,
-    titles_match,
-)
+from jobs.clients.arxiv import ArxivClient, ArxivPaper, build_http_client
 from jobs.config import Source
+from jobs.resolve.match import authors_overlap, best_title_match, titles_disagree, titles_match
 from jobs.steps.extract import extract_pending
 from jobs.store import crawl as crawl_store
 from tests.conftest import FIXTURES
@@ -141,17 +134,12 @@ def mentions(db) -> dict[str, tuple[str, str | None]]:
         "select arxiv_id, role, flag from mentions order by arxiv_id")}
 
 
-class Config:
-    title_match_threshold = 92.0
-    miss_retry_hours = 24.0
-
-
 async def extract(db, stub: ArxivStub, **kwargs):
     client = ArxivClient(build_http_client(user_agent="paperbot-test", timeout_seconds=5),
                          api_url=stub.url, min_interval_seconds=0, backoff_seconds=0.01,
                          max_retries=kwargs.pop("max_retries", 1))
     with client:
-        return await asyncio.to_thread(extract_pending, db, arxiv=client, arxiv_config=Config)
+        return await asyncio.to_thread(extract_pending, db, arxiv=client, **kwargs)
 
 
 ROSI = "rosinality.substack.com/p/2024-05-08/index.html"
@@ -172,10 +160,10 @@ async def test_arxiv_down_keeps_the_post_and_the_next_run_finishes_the_job():
         got = mentions(db)
         assert got["2404.19765"] == ("primary", "unverified")
         assert got["2401.10774"] == ("reference", None)
-        waiting = db.execute("select title, reason, next_retry_at is not null from unresolved "
-                             "where resolved_id is null order by title").fetchall()
+        waiting = db.execute("select title, reason, next_retry_at <= ? from unresolved "
+                             "where resolved_id is null order by title", [store.utcnow()]).fetchall()
         assert [(t[:10], r, due) for t, r, due in waiting] == [
-            ("Chameleon:", "arxiv-unavailable", 1), ("DeepSeek-V", "arxiv-unavailable", 1)]
+            ("Chameleon:", "invalid-arxiv-id", 1), ("DeepSeek-V", "non-arxiv-link", 1)]
         assert db.execute("select count(*) from papers where enriched_at is not null"
                           ).fetchone()[0] == 0
 
@@ -197,13 +185,17 @@ async def test_a_wrong_link_is_replaced_by_a_confident_title_match_in_one_run():
     assert db.execute("select count(*) from papers").fetchone()[0] == len(ROSI_FINAL)
 
 
-async def test_a_wrong_link_without_a_confident_alternative_is_kept_and_flagged():
+async def test_a_wrong_link_without_a_confident_alternative_is_kept_flagged_and_not_delivered():
     # the index no longer knows the real KAN paper: nothing to trust instead of the link
     papers = [p for i, p in INDEX.items() if i != "2404.19756"]
     db = db_with_post(ROSI, "arXiv Daily 2024-05-08", "ko")
     async with ArxivStub(papers) as stub:
         await extract(db, stub)
     assert mentions(db)["2404.19765"] == ("primary", "title-mismatch")
+    (has_primary,) = db.execute("select has_primary from papers where arxiv_id = '2404.19765'").fetchone()
+    assert has_primary == 0  # a robotics paper is not delivered as KAN
+    (reason,) = db.execute("select reason from unresolved where kind = 'relink'").fetchone()
+    assert reason == "no-match"
 
 
 DIGEST = "papersdigest.substack.com/p/weekly-digest-21/index.html"
@@ -223,10 +215,9 @@ async def test_misses_are_cached_and_retried_only_when_due():
         await extract(db, stub)  # not due yet: no request at all
         assert len(stub.search_queries) == first
 
-        # a day later: both the entry and its cached miss are due again
+        # a week later: both the entry and its cached miss are due again
         db.execute("update unresolved set next_retry_at = '2000-01-01T00:00:00+00:00'")
-        db.execute("update title_lookups set retry_at = '2000-01-01T00:00:00+00:00' "
-                   "where arxiv_id is null")
+        db.execute("update arxiv_searches set expires_at = '2000-01-01T00:00:00+00:00'")
         await extract(db, stub)
         assert len(stub.search_queries) > first
     row = db.execute("select resolved_id, attempts, next_retry_at from unresolved "

@@ -54,4 +54,4 @@ def extract_papers(html: str, *, title: str | None = None, lang: str | None = No
     if not lines:
         return []
     entries = find_entries(lines, title)
-    return papers(lines, entries, lang)
+    return papers(lines, entries, lang, title)

@@ -124,6 +124,10 @@ def _only_decoration(rest: str) -> bool:
                for w in words)
 
 
+# "…worth reading. (2307.03172)": a sentence ends inside the line (not "vs.", "et al.")
+_SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<!\bvs)(?<!\bal)(?<!\betc)(?<!\bFig)(?<!\bNo)[a-z\u0400-\u04ff]{3,}[.!]\s+\S")
+
+
 def _coined(word: str) -> bool:
     """A one-word name a paper goes by: "LoRA", "Phi-3", "FlashAttention", "GPT4"."""
     return word[0].isupper() and (any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word))
@@ -139,7 +143,7 @@ def title_like(text: str) -> bool:
     last = t[-1]
     if last in P.SENTENCE_END and not (last in "?？" and len(t) < 160) and not t.endswith("..."):
         return False
-    if t.count("。") or t.count(". ") > 1:
+    if t.count("。") or t.count(". ") > 1 or _SENTENCE_BREAK.search(t):
         return False
     latin_words = len(P.LATIN_WORD.findall(t))
     cjk = len(P.CJK.findall(t))

@@ -13,6 +13,7 @@ import re
 from ..lang import detect_lang
 from ..models import FoundPaper
 from . import patterns as P
+from .candidates import title_candidates
 from .lines import Line
 from .segment import Entry
 
@@ -101,7 +102,8 @@ def text_lang(text: str, source_lang: str | None) -> str | None:
     return detect_lang(text) or source_lang
 
 
-def papers(lines: list[Line], entries: list[Entry], source_lang: str | None) -> list[FoundPaper]:
+def papers(lines: list[Line], entries: list[Entry], source_lang: str | None,
+           post_title: str | None = None) -> list[FoundPaper]:
     latin = sum(line.latin for line in lines)
     other = sum(line.other for line in lines)
     # CJK / Hangul characters carry ~3 Latin letters' worth of text each
@@ -119,6 +121,7 @@ def papers(lines: list[Line], entries: list[Entry], source_lang: str | None) -> 
         found.append(FoundPaper(
             arxiv_id=arxiv_id, role="primary", title=e.title or None, authors=tuple(e.authors),
             text=text, lang=text_lang(text, source_lang), labels=labels, flag=flag,
+            candidates=title_candidates(lines, e, post_title),
         ))
         if arxiv_id is not None:
             primary_ids.add(arxiv_id)

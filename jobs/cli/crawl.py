@@ -73,7 +73,8 @@ def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify
         click.get_current_context().exit(EX_TEMPFAIL)
     try:
         results = _crawl_with_progress(config, sources,
-                                       since.strftime("%Y-%m-%d") if since else None, no_notify)
+                                       since.strftime("%Y-%m-%d") if since else None, no_notify,
+                                       secrets=ctx.secrets)
     finally:
         lock.release()
     click.echo(_results_table(results))
@@ -84,13 +85,14 @@ def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify
     ctx_exit.exit(1 if failed else 0)
 
 
-def _crawl_with_progress(config: Config, sources, since: str | None, no_notify: bool):
+def _crawl_with_progress(config: Config, sources, since: str | None, no_notify: bool, secrets=None):
     from jobs.steps.crawl import crawl_once
 
     log = logging.getLogger("paperbot.crawl")
     if not sys.stderr.isatty():
         return crawl_once(config, sources=sources, since=since, no_notify=no_notify,
-                          progress=lambda name, event: log.info("%s: %s", name, event))
+                          progress=lambda name, event: log.info("%s: %s", name, event),
+                          secrets=secrets)
     with click.progressbar(length=len(sources), label="crawling", file=sys.stderr,
                            item_show_func=lambda x: x) as bar:
         def progress(name: str, event: str) -> None:
@@ -98,7 +100,7 @@ def _crawl_with_progress(config: Config, sources, since: str | None, no_notify: 
                        f"{name}: {event}"[:60])
 
         return crawl_once(config, sources=sources, since=since, no_notify=no_notify,
-                          progress=progress)
+                          progress=progress, secrets=secrets)
 
 
 def _results_table(results) -> str:

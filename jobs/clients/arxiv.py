@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from lxml import etree
-from rapidfuzz import fuzz
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -112,16 +110,6 @@ def parse_feed(body: bytes) -> tuple[int, list[ArxivPaper]]:
         ))
     total = int(_text(total_el)) if total_el is not None and _text(total_el).isdigit() else len(papers)
     return total, papers
-
-
-def title_query(title: str, *, phrase: bool = True) -> str:
-    """``ti:"exact words"`` (phrase) or ``ti:w1 AND ti:w2 …`` (every significant word)."""
-    words = normalize_title(title).split()
-    if phrase:
-        return 'ti:"' + " ".join(words) + '"'
-    significant = [w for w in words if len(w) > 2 and w not in _STOPWORDS] or words
-    significant = sorted(set(significant), key=lambda w: (-len(w), w))[:8]
-    return " AND ".join(f"ti:{w}" for w in significant)
 
 
 # ---------------------------------------------------------------------------------
@@ -227,6 +215,11 @@ class ArxivClient:
         _total, papers = parse_feed(self._get(params))
         return papers
 
+    def search(self, search_query: str, *, max_results: int = 100) -> tuple[int, list[ArxivPaper]]:
+        """(total matches, the first ``max_results`` of them) for a ``search_query``."""
+        return parse_feed(self._get({"search_query": search_query, "start": 0,
+                                     "max_results": max_results}))
+
     def fetch(self, ids: Iterable[str]) -> dict[str, ArxivPaper]:
         """Metadata for ``ids`` (versionless), ``batch_size`` (≤ 100) per request.
         IDs arXiv does not know are absent from the result."""
@@ -237,42 +230,6 @@ class ArxivClient:
             for paper in self.query(id_list=chunk, max_results=len(chunk)):
                 found[paper.arxiv_id] = paper
         return found
-
-    def search_title(self, title: str, *, max_results: int = 10) -> list[ArxivPaper]:
-        """Every candidate of :func:`title_queries` (one request each)."""
-        seen: dict[str, ArxivPaper] = {}
-        for q in title_queries(title):
-            for paper in self.query(search_query=q, max_results=max_results):
-                seen.setdefault(paper.arxiv_id, paper)
-        return list(seen.values())
-
-
-def title_queries(title: str) -> list[str]:
-    """The searches tried for a title, cheapest first: the phrase; the phrase without a
-    short "Name:" prefix (blogs add or drop it); every significant word (survives
-    punctuation and word-order differences)."""
-    queries = [title_query(title)]
-    rest = strip_name_prefix(title)
-    if rest:
-        queries.append(title_query(rest))
-    queries.append(title_query(rest or title, phrase=False))
-    return [q for q in dict.fromkeys(queries) if q not in ('ti:""', "")]
-
-
-def resolve_title(client: ArxivClient, title: str, authors: Sequence[str] = (), *,
-                  threshold: float = 92.0, max_results: int = 10) -> TitleMatch | None:
-    """Search arXiv for ``title`` query by query (:func:`title_queries`), stopping at the
-    first confident match (:func:`best_title_match`). None = no confident match.
-    Raises ArxivUnavailable / ArxivQueryError."""
-    if not normalize_title(title):
-        return None
-    for q in title_queries(title):
-        match = best_title_match(title, authors,
-                                 client.query(search_query=q, max_results=max_results),
-                                 threshold=threshold)
-        if match is not None:
-            return match
-    return None
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -290,165 +247,3 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, when.timestamp() - time.time())
 
 
-# ---------------------------------------------------------------------------------
-# Title and author matching (pure)
-
-_STOPWORDS = frozenset(["a", "an", "the", "of", "for", "and", "or", "in", "on", "to", "with", "via", "from", "by", "is", "are", "at", "as", "its", "into", "towards", "toward"])
-_LATEX = re.compile(r"\\[a-zA-Z]+|[{}$]")
-
-
-def _fold(text: str) -> str:
-    """NFKC + casefold + strip diacritics (Ilić → ilic, Ré → re)."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-def normalize_title(title: str) -> str:
-    """Lower-case, accent-free words: LaTeX markup, punctuation and dash/quote variants
-    become spaces (``Self-Rewarding`` → ``self rewarding``), whitespace collapsed."""
-    text = _fold(_LATEX.sub(" ", title or ""))
-    text = "".join(c if c.isalnum() else " " for c in text)
-    return " ".join(text.split())
-
-
-def title_similarity(a: str, b: str) -> float:
-    """0–100: rapidfuzz ``ratio`` (normalized Indel similarity) of the normalized titles."""
-    return fuzz.ratio(normalize_title(a), normalize_title(b))
-
-
-def _word_matches(word: str, others: Sequence[str], joined: str) -> bool:
-    if word in others:
-        return True
-    if word.isdigit() or any(c.isdigit() for c in word):
-        return False  # GPT-3 is not GPT-4, V2 is not V3: numbers must match exactly
-    if len(word) >= 3 and word in joined:  # "selfrewarding" vs "self rewarding"
-        return True
-    return len(word) >= 4 and any(len(o) >= 4 and fuzz.ratio(word, o) >= 80 for o in others)
-
-
-def titles_match(entry_title: str, arxiv_title: str, *, threshold: float = 92.0) -> bool:
-    """Whether a blog's ``entry_title`` names the paper titled ``arxiv_title``.
-
-    Two conditions, both on :func:`normalize_title` forms (tried also without a short
-    "Name:" prefix when only one of the titles has one, see :func:`strip_name_prefix`):
-
-    1. ``fuzz.ratio`` ≥ ``threshold`` (``[arxiv] title_match_threshold``, default 92).
-       Indel similarity 92 allows ~8 % of the characters to differ: for a typical
-       50–100 character title that is 4–8 edits, enough for a typo, a dropped colon or
-       article, a plural or British spelling, but not for a different subtitle or an
-       extra/missing clause. Measured on the stub index (tests/fixtures/arxiv_index.json),
-       the confusable pairs of distinct papers score: MusicRL vs MusicRL-2 … at Scale
-       90.8, Self-Rewarding Language Models vs … Vision-Language Models 89.6,
-       Self-Discover vs Self-Discover v2 89.0, EVA-CLIP-18B vs its v2 82.6, KAN vs
-       KAN 2.0 77.9: all below 92, while a typo or lost colon scores 95+. Going lower
-       (85) would admit the first three; the titles of the same-name pair (two "LiPO"
-       papers) are identical, and only the author check separates them.
-    2. Every word of each title has a counterpart in the other: identical, a piece of a
-       compound written together (``selfrewarding``), or a ≥ 4-letter word within
-       ratio 80 (typo); a word containing a digit must match exactly. An inserted
-       "not", "v2", "2.0" or "18B" changes the paper, however high the ratio
-       ("Attention Is Not All You Need" scores 92.6 against "Attention Is All You Need").
-    """
-    pa, pb = strip_name_prefix(entry_title), strip_name_prefix(arxiv_title)
-    pairs = [(entry_title, arxiv_title)]
-    if pa and not pb:  # "LLaVA-RLHF: Aligning …" (blog) vs "Aligning …" (arXiv)
-        pairs.append((pa, arxiv_title))
-    if pb and not pa:
-        pairs.append((entry_title, pb))
-    return any(_titles_match(x, y, threshold) for x, y in pairs)
-
-
-def strip_name_prefix(title: str) -> str | None:
-    """``"KAN: Kolmogorov-Arnold Networks"`` → ``"Kolmogorov-Arnold Networks"``: the part
-    after a short (≤ 4 words) name prefix, when the rest has ≥ 3 words; else None."""
-    head, sep, rest = (title or "").partition(":")
-    if not sep or not (1 <= len(normalize_title(head).split()) <= 4):
-        return None
-    return rest.strip() if len(normalize_title(rest).split()) >= 3 else None
-
-
-def _titles_match(entry_title: str, arxiv_title: str, threshold: float) -> bool:
-    a, b = normalize_title(entry_title), normalize_title(arxiv_title)
-    if not a or not b or fuzz.ratio(a, b) < threshold:
-        return False
-    wa, wb = a.split(), b.split()
-    ja, jb = a.replace(" ", ""), b.replace(" ", "")
-    return (all(_word_matches(w, wb, jb) for w in wa)
-            and all(_word_matches(w, wa, ja) for w in wb))
-
-
-def titles_disagree(entry_title: str, arxiv_title: str) -> bool:
-    """Whether a linked paper clearly is *not* the entry's paper: the entry title (in
-    Latin script) shares little with the arXiv title even as a subset
-    (``token_set_ratio`` < 60, so a short name such as "ChatQA" for "ChatQA: Building
-    GPT-4 Level …" agrees). Titles in other scripts (translations) never disagree."""
-    a, b = normalize_title(entry_title), normalize_title(arxiv_title)
-    if not a or not b or not _mostly_latin(a):
-        return False
-    return fuzz.token_set_ratio(a, b) < 60
-
-
-def _mostly_latin(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return bool(letters) and sum(c.isascii() for c in letters) / len(letters) >= 0.8
-
-
-def _name_parts(name: str) -> set[str]:
-    """Comparable parts of an author name: accent-free, lower-case, no initials."""
-    if "," in name:  # "Yuan, Weizhe" → "Weizhe Yuan"
-        last, _, first = name.partition(",")
-        name = f"{first} {last}"
-    words = normalize_title(name).split()
-    return {w for w in words if len(w) > 1 and w.isascii() and w.isalpha()}
-
-
-def authors_overlap(entry_authors: Sequence[str], paper_authors: Sequence[str]) -> bool | None:
-    """Whether the blog's author list agrees with arXiv's. None = cannot tell (no names,
-    or names in a script arXiv does not use); True/False otherwise.
-
-    A blog author matches an arXiv author when a surname-like part agrees, ignoring
-    diacritics, initials and name order ("J. Weston", "Weston, Jason", "Ilic" vs
-    "Ilić"). At least one match is needed, two when the blog lists four or more
-    comparable names (common surnames alone must not carry a match)."""
-    entry = [p for p in (_name_parts(n) for n in entry_authors if n) if p]
-    if not entry or not paper_authors:
-        return None
-    paper = [_name_parts(n) for n in paper_authors]
-    hits = sum(1 for parts in entry if any(parts & other for other in paper))
-    return hits >= (2 if len(entry) >= 4 else 1)
-
-
-@dataclass(frozen=True)
-class TitleMatch:
-    paper: ArxivPaper
-    score: float
-
-
-def best_title_match(title: str, authors: Sequence[str], candidates: Iterable[ArxivPaper], *,
-                     threshold: float = 92.0) -> TitleMatch | None:
-    """The candidate the entry names, or None. Accepted only if :func:`titles_match` and
-    the authors do not disagree (:func:`authors_overlap` is not False). Among several
-    acceptable candidates the highest similarity wins; a tie between two different
-    papers is ambiguous and gives None (never guess)."""
-    accepted: list[TitleMatch] = []
-    for paper in candidates:
-        if not titles_match(title, paper.title, threshold=threshold):
-            continue
-        if authors_overlap(authors, paper.authors) is False:
-            continue
-        accepted.append(TitleMatch(paper, title_similarity(title, paper.title)))
-    if not accepted:
-        return None
-    accepted.sort(key=lambda m: -m.score)
-    if len(accepted) > 1 and accepted[1].score == accepted[0].score and (
-            accepted[1].paper.arxiv_id != accepted[0].paper.arxiv_id):
-        return None
-    return accepted[0]
-
-
-def lookup_key(title: str, authors: Sequence[str] = ()) -> str:
-    """The cache key of a title look-up: the normalized title, plus the blog's author
-    surnames when it lists any (the author check is part of the answer)."""
-    names = sorted({p for n in authors for p in _name_parts(n)})
-    key = normalize_title(title)
-    return key + (" | " + " ".join(names) if names else "")

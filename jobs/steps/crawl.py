@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from jobs import store
-from jobs.config import Config, Source
+from jobs.config import Config, Secrets, Source
 from jobs.steps.extract import extract_pending
 from jobs.store import crawl as crawl_store
 
@@ -99,9 +100,14 @@ def _run_spiders(config: Config, runs: list[tuple[Source, bool, SourceResult]],
 
 
 def crawl_once(config: Config, *, sources: Sequence[Source], since: str | None = None,
-               no_notify: bool = False, progress: Progress | None = None) -> list[SourceResult]:
-    """Crawl ``sources`` then extract every pending post. Never raises for one source's
-    failure: each result says whether its source succeeded and why not."""
+               no_notify: bool = False, progress: Progress | None = None,
+               secrets: Secrets | None = None) -> list[SourceResult]:
+    """Crawl ``sources`` then extract every pending post and resolve link-less entries,
+    within ``[schedule] crawl_time_limit_minutes`` (what is left continues on the next
+    run). Never raises for one source's failure: each result says whether its source
+    succeeded and why not. ``secrets``: for the model assist (``[resolve] use_llm``)."""
+    limit = config.schedule.crawl_time_limit_minutes * 60
+    deadline = time.monotonic() + max(limit * 0.9, limit - 60)  # stop before the service's kill
     db = store.open_db(config.db_path)
     crawl_store.sync_sources(db, config.sources)
     runs: list[tuple[Source, bool, SourceResult]] = []
@@ -114,9 +120,16 @@ def crawl_once(config: Config, *, sources: Sequence[Source], since: str | None =
     if runs:
         _run_spiders(config, runs, since, progress)
     from jobs.clients.arxiv import ArxivClient
+    from jobs.clients.scholar import build_fallbacks
+    from jobs.resolve.assist import build_assist
 
+    fallbacks = build_fallbacks(config.resolve, user_agent=config.crawl.user_agent, env=dict(os.environ))
+    assist = build_assist(config, secrets, db) if secrets is not None else None
     with ArxivClient.from_config(config.arxiv, user_agent=config.crawl.user_agent) as arxiv:
-        new_by_source = extract_pending(db, arxiv=arxiv, arxiv_config=config.arxiv)
+        new_by_source = extract_pending(db, arxiv=arxiv, arxiv_config=config, fallbacks=fallbacks,
+                                        assist=assist, deadline=deadline)
+    for index in fallbacks:
+        index.http.close()
     for _src, _notify, result in runs:
         result.papers_new = new_by_source.get(result.source, [])
         crawl_store.finish_run(

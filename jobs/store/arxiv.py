@@ -1,5 +1,6 @@
-"""arXiv side of extraction: title look-up cache, unresolved retries, enrichment, link
-verification. Every statement here is small; multi-row changes run in one transaction."""
+"""arXiv side of extraction: enrichment, link verification, the queue of entries to
+resolve by title and the shared cache of arXiv searches. Every statement here is small;
+multi-row changes run in one transaction."""
 
 from __future__ import annotations
 
@@ -14,36 +15,6 @@ from . import dumps, loads, transaction, utcnow
 FLAG_UNVERIFIED = "unverified"  # linked, but arXiv was unreachable: checked on a later run
 FLAG_TITLE_MISMATCH = "title-mismatch"  # the linked paper's title contradicts the entry
 FLAG_NOT_ON_ARXIV = "not-on-arxiv"  # arXiv does not know the linked ID
-
-
-# -- title look-up cache ----------------------------------------------------------
-
-def cached_lookup(db: sqlite_utils.Database, key: str, *, now: str) -> tuple[bool, str | None]:
-    """(known, arxiv_id): known=False when never looked up or a miss whose retry is due."""
-    row = db.execute("select arxiv_id, retry_at from title_lookups where norm_title = ?",
-                     [key]).fetchone()
-    if row is None:
-        return False, None
-    if row[0]:
-        return True, row[0]
-    return (row[1] is not None and row[1] > now), None
-
-
-def save_lookup(db: sqlite_utils.Database, key: str, *, arxiv_id: str | None, score: float | None,
-                retry_at: str | None) -> None:
-    db.execute(
-        "insert into title_lookups(norm_title, arxiv_id, score, looked_up_at, retry_at) "
-        "values(?, ?, ?, ?, ?) on conflict(norm_title) do update set arxiv_id = excluded.arxiv_id, "
-        "score = excluded.score, looked_up_at = excluded.looked_up_at, "
-        "retry_at = excluded.retry_at",
-        [key, arxiv_id, score, utcnow(), retry_at],
-    )
-
-
-def lookup_retry_at(db: sqlite_utils.Database, key: str) -> str | None:
-    row = db.execute("select retry_at from title_lookups where norm_title = ? and arxiv_id is null",
-                     [key]).fetchone()
-    return row[0] if row else None
 
 
 # -- enrichment -----------------------------------------------------------------------
@@ -107,28 +78,30 @@ def set_mention_flag(db: sqlite_utils.Database, post_id: int, arxiv_id: str,
                [flag, post_id, arxiv_id])
 
 
-def move_mention(db: sqlite_utils.Database, post_id: int, old_id: str, new_id: str) -> bool:
-    """Re-point a mention from a wrongly linked ID to the paper its title names; the
-    wrong paper row goes if nothing else mentions it. Returns whether ``new_id`` is new."""
-    now = utcnow()
+def refresh_has_primary(db: sqlite_utils.Database, arxiv_id: str) -> None:
+    """A paper is delivered when some post presents it with a link that was not found to
+    contradict its entry (``jobs.store.crawl.NOT_PROMOTED``)."""
+    db.execute("update papers set has_primary = exists(select 1 from mentions where "
+               "arxiv_id = ? and role = 'primary' and coalesce(flag, '') not in (?, ?)) "
+               "where arxiv_id = ?", [arxiv_id, FLAG_TITLE_MISMATCH, FLAG_NOT_ON_ARXIV, arxiv_id])
+
+
+def queue_relink(db: sqlite_utils.Database, post_id: int, arxiv_id: str, entry_title: str | None) -> None:
+    """A link found to contradict its entry after an outage: not delivered, and its entry's
+    title queued to find the right paper."""
     with transaction(db):
-        row = db.execute("select * from mentions where post_id = ? and arxiv_id = ?",
-                         [post_id, old_id]).fetchone()
-        if row is None:
-            return False
-        m = dict(zip([d[0] for d in db.conn.execute(
-            "select * from mentions limit 0").description], row, strict=True))
-        db.execute("delete from mentions where post_id = ? and arxiv_id = ?", [post_id, old_id])
-        new = _add_mention(db, post_id, new_id, role=m["role"], entry_title=m["entry_title"],
-                           text=m["text"], lang=m["lang"], labels=m["labels"], now=now)
-        _drop_if_orphan(db, old_id)
-    return new
+        db.execute(
+            "insert into unresolved(post_id, kind, linked_id, title, role, reason, attempts, "
+            "next_retry_at, created_at, candidates, spent) values(?, 'relink', ?, ?, 'primary', "
+            "'title-mismatch', 0, ?, ?, ?, 0) on conflict(post_id, kind, title) do nothing",
+            [post_id, arxiv_id, entry_title or "", utcnow(), utcnow(),
+             dumps([entry_title] if entry_title else [])])
+        refresh_has_primary(db, arxiv_id)
 
 
 def _drop_if_orphan(db: sqlite_utils.Database, arxiv_id: str) -> None:
     if db.execute("select 1 from mentions where arxiv_id = ? limit 1", [arxiv_id]).fetchone():
-        db.execute("update papers set has_primary = exists(select 1 from mentions where "
-                   "arxiv_id = ? and role = 'primary') where arxiv_id = ?", [arxiv_id, arxiv_id])
+        refresh_has_primary(db, arxiv_id)
         return
     for table in ("summaries", "deliveries"):
         if db.execute(f"select 1 from {table} where arxiv_id = ? limit 1", [arxiv_id]).fetchone():
@@ -161,39 +134,122 @@ def _add_mention(db: sqlite_utils.Database, post_id: int, arxiv_id: str, *, role
     return new
 
 
-# -- unresolved entries -------------------------------------------------------------
+# -- the resolution queue ---------------------------------------------------------------
 
 def due_unresolved(db: sqlite_utils.Database, *, now: str, limit: int = 200) -> list[dict]:
-    """Open title entries whose retry time has come (oldest first)."""
+    """Open entries whose (re)try time has come, oldest first, with what resolution needs:
+    candidates, searches already run, the post's date and source (one indexed range read)."""
     rows = [dict(r) for r in db.query(
-        "select u.id, u.post_id, u.title, u.authors, u.role, u.attempts, p.source "
+        "select u.id, u.post_id, u.kind, u.linked_id, u.title, u.authors, u.candidates, "
+        "u.searches, u.spent, u.attempts, u.lang, u.text, u.asked_llm_at, p.source, "
+        "coalesce(p.published_at, p.first_seen_at) as post_date "
         "from unresolved u join posts p on p.id = u.post_id "
-        "where u.resolved_id is null and u.title != '' and u.next_retry_at is not null "
-        "and u.next_retry_at <= ? order by u.next_retry_at, u.id limit ?", [now, limit])]
+        "where u.resolved_id is null and u.next_retry_at is not null and u.next_retry_at <= ? "
+        "order by u.next_retry_at, u.id limit ?", [now, limit])]
     for r in rows:
         r["authors"] = loads(r["authors"], [])
+        r["candidates"] = loads(r["candidates"], []) or ([r["title"]] if r["title"] else [])
+        r["searches"] = loads(r["searches"], [])
+        r["spent"] = r["spent"] or 0
     return rows
 
 
-def reschedule_unresolved(db: sqlite_utils.Database, row_id: int, *, next_retry_at: str | None,
-                          reason: str, attempted: bool = True) -> None:
-    db.execute(
-        "update unresolved set next_retry_at = ?, reason = ?, attempts = attempts + ? "
-        "where id = ?", [next_retry_at, reason, int(attempted), row_id])
+def cached_searches(db: sqlite_utils.Database, terms: Iterable[str], *, now: str
+                    ) -> dict[str, list[dict]]:
+    """Results of earlier searches (hits and misses) that have not expired, by term."""
+    terms = list(dict.fromkeys(terms))
+    out: dict[str, list[dict]] = {}
+    for i in range(0, len(terms), 500):
+        chunk = terms[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for term, results in db.execute(
+                f"select term, results from arxiv_searches where term in ({marks}) "
+                f"and (expires_at is null or expires_at > ?)", [*chunk, now]):
+            out[term] = loads(results, [])
+    return out
 
 
-def resolve_unresolved(db: sqlite_utils.Database, row_id: int, arxiv_id: str) -> bool:
-    """A later look-up found the entry's paper: add its paper and mention, remember the ID
-    on the entry. Returns whether the paper is new."""
+def save_searches(db: sqlite_utils.Database, results: dict[str, list[dict]], *,
+                  expires_at: str | None) -> None:
     now = utcnow()
     with transaction(db):
-        row = db.execute("select post_id, title, text, lang, labels, role from unresolved "
-                         "where id = ? and resolved_id is null", [row_id]).fetchone()
-        if row is None:
-            return False
-        post_id, title, text, lang, labels, role = row
-        new = _add_mention(db, post_id, arxiv_id, role=role or "primary", entry_title=title,
-                           text=text, lang=lang, labels=labels, now=now)
-        db.execute("update unresolved set resolved_id = ?, attempts = attempts + 1, "
-                   "next_retry_at = null, reason = 'resolved' where id = ?", [arxiv_id, row_id])
+        for term, hits in results.items():
+            db.execute(
+                "insert into arxiv_searches(term, results, searched_at, expires_at) "
+                "values(?, ?, ?, ?) on conflict(term) do update set results = excluded.results, "
+                "searched_at = excluded.searched_at, expires_at = excluded.expires_at",
+                [term, dumps(hits), now, expires_at])
+
+
+def settle_unresolved(db: sqlite_utils.Database, *, resolved: Sequence[tuple[dict, str]],
+                      pending: Sequence[dict]) -> dict[str, list[str]]:
+    """One transaction for a batch: ``resolved`` (row, arXiv ID) pairs get their paper and
+    mention (a relink row moves the post's mention to the right paper); ``pending`` rows
+    (``id``, ``reason``, ``next_retry_at``, ``searches``, ``spent``, ``candidates``,
+    ``plausible``, ``attempted``, ``asked_llm_at``) are saved for the next run. Returns the
+    new paper IDs per source."""
+    now = utcnow()
+    new: dict[str, list[str]] = {}
+    with transaction(db):
+        for row, arxiv_id in resolved:
+            current = db.execute("select post_id, title, text, lang, labels, role from unresolved "
+                                 "where id = ? and resolved_id is null", [row["id"]]).fetchone()
+            if current is None:
+                continue  # settled by another run meanwhile
+            post_id, title, text, lang, labels, role = current
+            if row.get("kind") == "relink" and row.get("linked_id"):
+                fresh = _move_mention(db, post_id, row["linked_id"], arxiv_id, now=now)
+            else:
+                fresh = _add_mention(db, post_id, arxiv_id, role=role or "primary",
+                                     entry_title=title, text=text, lang=lang, labels=labels, now=now)
+            if fresh:
+                new.setdefault(row["source"], []).append(arxiv_id)
+            db.execute("update unresolved set resolved_id = ?, attempts = attempts + 1, "
+                       "next_retry_at = null, reason = 'resolved', searches = ?, spent = ? "
+                       "where id = ?", [arxiv_id, dumps(row.get("searches", [])),
+                                        row.get("spent", 0), row["id"]])
+        for p in pending:
+            db.execute(
+                "update unresolved set reason = ?, next_retry_at = ?, searches = ?, spent = ?, "
+                "candidates = ?, plausible = ?, attempts = attempts + ?, "
+                "asked_llm_at = coalesce(?, asked_llm_at) where id = ? and resolved_id is null",
+                [p["reason"], p["next_retry_at"], dumps(p.get("searches", [])), p.get("spent", 0),
+                 dumps(p.get("candidates", [])), dumps(p.get("plausible", [])),
+                 int(p.get("attempted", True)), p.get("asked_llm_at"), p["id"]])
     return new
+
+
+def _move_mention(db: sqlite_utils.Database, post_id: int, old_id: str, new_id: str, *,
+                  now: str) -> bool:
+    row = db.execute("select role, entry_title, text, lang, labels from mentions "
+                     "where post_id = ? and arxiv_id = ?", [post_id, old_id]).fetchone()
+    if row is None:
+        return False
+    role, entry_title, text, lang, labels = row
+    db.execute("delete from mentions where post_id = ? and arxiv_id = ?", [post_id, old_id])
+    new = _add_mention(db, post_id, new_id, role=role, entry_title=entry_title, text=text,
+                       lang=lang, labels=labels, now=now)
+    _drop_if_orphan(db, old_id)
+    return new
+
+
+def unresolved_summary(db: sqlite_utils.Database) -> list[dict]:
+    """Open entries per source and reason (``paperbot status``)."""
+    return [dict(r) for r in db.query(
+        "select p.source, u.reason, count(*) as entries from unresolved u "
+        "join posts p on p.id = u.post_id where u.resolved_id is null "
+        "group by p.source, u.reason order by p.source, entries desc")]
+
+
+def unresolved_entries(db: sqlite_utils.Database, *, limit: int = 200) -> list[dict]:
+    """Open entries, newest first, with the candidates and searches tried
+    (``paperbot papers --unresolved``)."""
+    rows = [dict(r) for r in db.query(
+        "select u.id, p.source, p.url, u.kind, u.linked_id, u.title, u.candidates, u.searches, "
+        "u.plausible, u.reason, u.attempts, u.next_retry_at, u.created_at "
+        "from unresolved u join posts p on p.id = u.post_id where u.resolved_id is null "
+        "order by u.id desc limit ?", [limit])]
+    for r in rows:
+        for key in ("candidates", "searches", "plausible"):
+            r[key] = loads(r[key], [])
+    return rows

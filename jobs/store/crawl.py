@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -84,6 +85,24 @@ def known_paper_ids(db: sqlite_utils.Database, ids: Iterable[str]) -> set[str]:
     return found
 
 
+# a linked primary with one of these flags is recorded but not delivered (jobs.store.arxiv)
+NOT_PROMOTED = frozenset({"title-mismatch", "not-on-arxiv"})
+
+
+def _queue_entry(db: sqlite_utils.Database, post_id: int, fp: FoundPaper, *, kind: str,
+                 title: str, now: str, retry: tuple[str | None, str, int]) -> None:
+    retry_at, reason, attempts = retry
+    db.execute(
+        "insert into unresolved(post_id, kind, linked_id, title, authors, text, lang, "
+        "labels, role, reason, attempts, next_retry_at, created_at, candidates, spent) "
+        "values(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) "
+        "on conflict(post_id, kind, title) do nothing",
+        [post_id, kind, fp.arxiv_id if kind == "relink" else None, title,
+         dumps(list(fp.authors)), fp.text, fp.lang, dumps(list(fp.labels)), fp.role, reason,
+         attempts, retry_at, now, dumps(list(fp.candidates))],
+    )
+
+
 def record_extraction(
     db: sqlite_utils.Database,
     post_id: int,
@@ -109,18 +128,23 @@ def record_extraction(
         db.execute("delete from unresolved where post_id = ? and resolved_id is null", [post_id])
         seen: set[str] = set()
         for fp in found:
-            if fp.arxiv_id is None:
-                retry_at, reason, attempts = unresolved_retry.get(
-                    fp.title or "", (now, fp.flag or "no-id", 0))
-                db.execute(
-                    "insert into unresolved(post_id, title, authors, text, lang, labels, role, "
-                    "reason, attempts, next_retry_at, created_at) "
-                    "values(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "on conflict(post_id, title) do nothing",
-                    [post_id, fp.title or "", dumps(list(fp.authors)), fp.text, fp.lang,
-                     dumps(list(fp.labels)), fp.role, reason, attempts, retry_at, now],
-                )
-                continue
+            relink = fp.arxiv_id is not None and fp.flag in NOT_PROMOTED and fp.role == "primary"
+            if fp.arxiv_id is None or relink:
+                # resolved from the queue (jobs.resolve.queue): link-less entries, and linked
+                # IDs whose arXiv title contradicts the entry (moved if the title finds its paper)
+                title = fp.title or (fp.candidates[0] if fp.candidates else "")
+                kind = "relink" if relink else "entry"
+                done = db.execute("select resolved_id from unresolved where post_id = ? and kind = ? "
+                                  "and title = ? and resolved_id is not null",
+                                  [post_id, kind, title]).fetchone()
+                if done is not None:  # resolved before (the post changed): reuse the answer
+                    fp = dataclasses.replace(fp, arxiv_id=done[0], flag=None)
+                    relink = False
+                else:
+                    _queue_entry(db, post_id, fp, kind=kind, title=title, now=now,
+                                 retry=unresolved_retry.get(title, (now, fp.flag or "no-id", 0)))
+                    if not relink:
+                        continue
             if fp.arxiv_id in seen:
                 continue
             seen.add(fp.arxiv_id)
@@ -131,7 +155,7 @@ def record_extraction(
             )
             if cur.rowcount:
                 new_ids.append(fp.arxiv_id)
-            if fp.role == "primary":
+            if fp.role == "primary" and fp.flag not in NOT_PROMOTED:
                 db.execute("update papers set has_primary = 1 where arxiv_id = ?", [fp.arxiv_id])
             db.execute(
                 "insert into mentions(post_id, arxiv_id, role, entry_title, text, lang, labels, "

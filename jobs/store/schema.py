@@ -226,7 +226,48 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial]
+def _add_columns(db: sqlite_utils.Database, table: str, columns: dict[str, type]) -> None:
+    have = set(db[table].columns_dict)
+    for name, kind in columns.items():
+        if name not in have:
+            db[table].add_column(name, kind)
+
+
+def _v2_title_resolution(db: sqlite_utils.Database) -> None:
+    """Link-less entries resolved from a queue: their ranked title candidates, the searches
+    spent on them, the papers that were plausible when ambiguous; relink rows for linked
+    IDs whose title contradicts the entry; one cache of arXiv searches shared by all."""
+    _add_columns(db, "unresolved", {
+        "kind": str,  # 'entry' (no ID) | 'relink' (a linked ID whose title contradicts the entry)
+        "linked_id": str,  # relink: the ID the post links
+        "candidates": str,  # JSON list, best first
+        "searches": str,  # JSON list of the search keys run for it
+        "spent": int,  # searches spent (at most jobs.resolve.queries.MAX_QUERIES a round)
+        "plausible": str,  # JSON list of IDs when ambiguous
+        "asked_llm_at": str,
+    })
+    db.execute("update unresolved set kind = 'entry' where kind is null")
+    db.execute("update unresolved set spent = 0 where spent is null")
+    db.execute("drop index if exists idx_unresolved_post_id_title")
+    db["unresolved"].create_index(["post_id", "kind", "title"], unique=True, if_not_exists=True)
+    db.execute("create index if not exists unresolved_due on unresolved(next_retry_at, id) "
+               "where resolved_id is null and next_retry_at is not null")
+    db.execute("create index if not exists unresolved_open on unresolved(post_id) "
+               "where resolved_id is null")
+    db.execute("drop table if exists title_lookups")  # replaced by arxiv_searches
+    db["arxiv_searches"].create(
+        {
+            "term": str,  # one search_query term (a phrase or a name with its date window)
+            "results": str,  # JSON list of {id, title, authors, published, abstract?}
+            "searched_at": str,
+            "expires_at": str,
+        },
+        pk="term",
+        if_not_exists=True,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_title_resolution]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

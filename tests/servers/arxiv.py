@@ -4,7 +4,9 @@ wrapped titles, primary category, links, error entries with HTTP 400).
 
 Query language (the subset paperbot uses, as arXiv interprets it): ``ti:``, ``au:``,
 ``abs:``, ``all:`` terms, each a word or a ``"quoted phrase"`` (case-, accent- and
-punctuation-insensitive, phrase = consecutive words), joined by ``AND``.
+punctuation-insensitive, phrase = consecutive words), ``submittedDate:[from TO to]``,
+joined by ``AND`` / ``OR`` / ``ANDNOT`` with parentheses. ``min_interval`` enforces arXiv's
+one request every few seconds: a request sooner than that is answered 503 + Retry-After.
 
 Use in tests::
 
@@ -53,30 +55,81 @@ def _contains(haystack: list[str], needle: list[str]) -> bool:
     return n > 0 and any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
 
 
-_TERM = re.compile(r'(ti|au|abs|all):("([^"]*)"|\S+)')
+_TOKEN = re.compile(r'\s*(\(|\)|ANDNOT\b|AND\b|OR\b|submittedDate:\[\d+\s+TO\s+\d+\]|(?:ti|au|abs|all):(?:"[^"]*"|[^\s()]+))')
+
+
+def _tokens(query: str) -> list[str]:
+    out, pos = [], 0
+    query = query.strip()
+    while pos < len(query):
+        m = _TOKEN.match(query, pos)
+        if not m:
+            raise ValueError(f"cannot parse {query[pos:pos + 30]!r}")
+        out.append(m.group(1))
+        pos = m.end()
+        while pos < len(query) and query[pos].isspace():
+            pos += 1
+    return out
+
+
+def _term(paper: dict[str, Any], term: str) -> bool:
+    if term.startswith("submittedDate:"):
+        lo, hi = re.findall(r"\d+", term)
+        day = re.sub(r"\D", "", paper.get("published", ""))[:12].ljust(12, "0")
+        return lo.ljust(12, "0") <= day <= hi.ljust(12, "0")
+    field, _, value = term.partition(":")
+    words = _norm_words(value.strip('"'))
+    fields = {"ti": [paper["title"]], "au": list(paper.get("authors", [])),
+              "abs": [paper.get("abstract", "")]}
+    texts = fields.get(field) or [paper["title"], paper.get("abstract", ""), *paper.get("authors", [])]
+    return any(_contains(_norm_words(t), words) for t in texts)
 
 
 def matches(paper: dict[str, Any], query: str) -> bool:
-    """Whether ``paper`` satisfies ``query`` (terms joined by AND)."""
-    parts = [p.strip() for p in re.split(r"\s+AND\s+", query.strip()) if p.strip()]
-    if not parts:
-        return False
-    for part in parts:
-        m = _TERM.fullmatch(part)
-        if not m:
-            return False
-        field, value = m.group(1), m.group(3) if m.group(3) is not None else m.group(2)
-        words = _norm_words(value)
-        fields = {
-            "ti": [paper["title"]],
-            "au": list(paper.get("authors", [])),
-            "abs": [paper.get("abstract", "")],
-        }
-        texts = fields.get(field) or [paper["title"], paper.get("abstract", ""),
-                                      *paper.get("authors", [])]
-        if not any(_contains(_norm_words(t), words) for t in texts):
-            return False
-    return True
+    """Whether ``paper`` satisfies ``query``: ``ti:``, ``au:``, ``abs:``, ``all:`` terms (a
+    word or a quoted phrase), ``submittedDate:[YYYYMMDDHHMM TO YYYYMMDDHHMM]``, joined by
+    AND / OR / ANDNOT with parentheses (AND binds tighter than OR, as arXiv's Lucene)."""
+    tokens = _tokens(query)
+    pos = 0
+
+    def disjunction() -> bool:
+        nonlocal pos
+        value = conjunction()
+        while pos < len(tokens) and tokens[pos] == "OR":
+            pos += 1
+            value = conjunction() or value
+        return value
+
+    def conjunction() -> bool:
+        nonlocal pos
+        value = atom()
+        while pos < len(tokens) and tokens[pos] in ("AND", "ANDNOT"):
+            op = tokens[pos]
+            pos += 1
+            right = atom()
+            value = value and (right if op == "AND" else not right)
+        return value
+
+    def atom() -> bool:
+        nonlocal pos
+        if pos >= len(tokens):
+            raise ValueError("query ends early")
+        tok = tokens[pos]
+        pos += 1
+        if tok == "(":
+            value = disjunction()
+            if pos >= len(tokens) or tokens[pos] != ")":
+                raise ValueError("unbalanced parentheses")
+            pos += 1
+            return value
+        if tok in (")", "AND", "OR", "ANDNOT"):
+            raise ValueError(f"unexpected {tok}")
+        return _term(paper, tok)
+
+    value = disjunction()
+    if pos != len(tokens):
+        raise ValueError(f"unexpected {tokens[pos]}")
+    return value
 
 
 def _wrap(title: str) -> str:
@@ -155,6 +208,9 @@ class ArxivStub:
         self.host = host
         self.port = port
         self.delay = 0.0
+        self.min_interval = 0.0  # > 0: a request sooner than this after the last one gets 503
+        self.too_fast = 0
+        self._last_served: float | None = None
         self.requests: list[tuple[float, dict[str, str], str]] = []
         self._failure: _Failure | None = None
         self._runner: web.AppRunner | None = None
@@ -196,7 +252,10 @@ class ArxivStub:
                 if paper is not None and (not search or matches(paper, search)):
                     found.append((paper, int(version_m.group(1)) if version_m else None))
         elif search:
-            found = [(p, None) for p in self.papers.values() if matches(p, search)]
+            try:
+                found = [(p, None) for p in self.papers.values() if matches(p, search)]
+            except ValueError as exc:
+                return 400, error_xml("malformed_query", f"malformed query: {exc}")
         else:
             return 400, error_xml("missing_query", "a search_query or id_list is required")
         page = found[start : start + max_results]
@@ -205,7 +264,15 @@ class ArxivStub:
 
     async def _handle(self, request: web.Request) -> web.Response:
         params = dict(request.query)
-        self.requests.append((time.monotonic(), params, request.headers.get("User-Agent", "")))
+        now = time.monotonic()
+        if self.min_interval and self._last_served is not None \
+                and now - self._last_served < self.min_interval:
+            # too fast: arXiv's API answers 503 with Retry-After (the request is not served)
+            self.too_fast += 1
+            return web.Response(status=503, text="Rate exceeded",
+                                headers={"Retry-After": f"{self.min_interval:g}"})
+        self._last_served = now
+        self.requests.append((now, params, request.headers.get("User-Agent", "")))
         if self.delay:
             await asyncio.sleep(self.delay)
         failure = self._failure
