@@ -343,3 +343,29 @@ async def test_archived_papers_and_backlogs_cost_nothing_until_someone_asks(db, 
     # someone asks for archived papers: exactly those are written
     await run(db, cfg, langs=["ja"], paper_ids=archived[:2])
     assert stub.calls == 6 and stub.by_lang["ja"] == 3
+
+
+def test_a_version_1_database_is_migrated_in_place():
+    """Subscribers keep reading their language since they subscribed; a summary flagged
+    before counts one flagged run; running the migration again changes nothing."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from jobs.store import schema
+
+    old = sqlite_utils.Database(sqlite3.connect(":memory:", isolation_level=None))
+    old["meta"].create({"key": str, "value": str}, pk="key")
+    schema.MIGRATIONS[0](old)
+    old.execute("insert into meta values('schema_version', '1')")
+    old.execute("insert into subscribers(chat_id, lang, subscribed_at) "
+                "values(1, 'ko', '2024-05-01T00:00:00+00:00')")
+    old.execute("insert into summaries(arxiv_id, lang, model, prompt_version, title, tldr, "
+                "lang_ok) values('2401.00001', 'ja', 'm', 1, 't', 'd', 0)")
+    assert schema.migrate(old) == schema.SCHEMA_VERSION == 2
+    assert old.execute("select lang_since from subscribers").fetchone()[0] == \
+        "2024-05-01T00:00:00+00:00"
+    assert old.execute("select flagged_runs from summaries").fetchone()[0] == 1
+    assert "fallback_messages" in old.table_names()
+    schema.MIGRATIONS[1](old)  # idempotent
+    assert old.execute("select count(*) from summaries").fetchone()[0] == 1
