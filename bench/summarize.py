@@ -1,7 +1,15 @@
-"""Benchmark: LLM calls made vs. the minimum (unique papers × languages), and tokens per
-summary, on a seed-like data set, against the local OpenAI-compatible stub server.
+"""Benchmark: LLM calls paid vs. calls needed, against the local OpenAI-compatible stub
+server (real ``AsyncOpenAI`` client), in the three situations of issue 12:
 
-    .venv/bin/python bench/summarize.py [--langs en,ko,ru] [--concurrency 4]
+- a normal crawl: new papers × reader languages is the minimum (and the goal);
+- a 300-paper backfill (archived papers): 0 calls until someone asks, then only what
+  is asked for (a /latest window);
+- a new language (a subscriber joins in it, or switches to it): no backlog, at most the
+  /latest window;
+
+plus tokens per summary on a seed-like data set.
+
+    .venv/bin/python bench/summarize.py [--langs en,ko,ru] [--concurrency 4] [--backfill 300]
 
 Papers and mentions go in through the crawl store (``save_post`` + ``record_extraction``)
 the way the crawler writes them: four blogs (two Korean, one Chinese, one Russian) that
@@ -19,12 +27,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from crawler.models import FoundPaper, Post  # noqa: E402
 from jobs import store  # noqa: E402
 from jobs.clients.llm import build_client  # noqa: E402
 from jobs.config import Secrets  # noqa: E402
-from jobs.steps.summarize import summarize_pending  # noqa: E402
+from jobs.steps.summarize import Summarizer  # noqa: E402
+from jobs.store import crawl as crawl_store  # noqa: E402
+from jobs.store import subscribers as subs  # noqa: E402
+from jobs.store import summaries as sstore  # noqa: E402
 from tests.servers.openai import OpenAIStub  # noqa: E402
 from tests.summarize_fixtures import add_post, enrich, make_config, prepare  # noqa: E402
+
+LONG_AGO = "2000-01-01T00:00:00+00:00"
 
 PAPERS = {
     "2305.18290": ("Direct Preference Optimization: Your Language Model is Secretly a Reward "
@@ -107,54 +121,140 @@ def seed(db) -> tuple[set[str], int]:
     return primaries, mentions
 
 
-async def one_run(db, cfg, label: str, stub: OpenAIStub) -> dict:
+async def one_run(db, cfg, label: str, stub: OpenAIStub, *, window_lang: str | None = None,
+                  langs=None) -> dict:
+    """A scheduled run, or (``window_lang``) the /latest window written on demand in it."""
     before = stub.calls
     client = build_client(cfg, Secrets(openai_api_key="bench"))
     start = time.perf_counter()
     try:
-        report = await summarize_pending(db, config=cfg, client=client)
+        summarizer = Summarizer(db, config=cfg, client=client)
+        if window_lang:
+            ids = sstore.latest_ids(db, limit=cfg.telegram.latest_count)
+            report = await summarizer.on_demand(ids, window_lang)
+        else:
+            report = await summarizer.pending(langs=langs)
     finally:
         await client.close()
     return {"label": label, "calls": stub.calls - before, "report": report,
             "seconds": time.perf_counter() - start}
 
 
-async def main(langs: list[str], concurrency: int) -> None:
+def backfill(db, n: int) -> None:
+    """``n`` archived papers, as ``crawl once --since`` stores them (notify = 0), each with
+    an abstract and a blog's words."""
+    for start in range(0, n, 50):
+        _, post_id = crawl_store.save_post(db, Post(
+            url=f"https://rosinality.example.org/backfill/{start}", source="rosinality",
+            title=f"old notes {start}", html="<p>old</p>", lang="ko"), notify=False)
+        ids = [f"2301.{i:05d}" for i in range(start, min(n, start + 50))]
+        crawl_store.record_extraction(db, post_id, [
+            FoundPaper(arxiv_id=pid, role="primary", title=f"Archived {pid}",
+                       text=BLOG["ko"].format(short=pid), lang="ko") for pid in ids],
+            extractor_version=1)
+        for pid in ids:
+            enrich(db, pid, title=f"Archived {pid}", abstract=ABSTRACT.format(short=pid))
+
+
+def pushed_history(db, n: int, langs: list[str]) -> None:
+    """``n`` papers pushed long ago, already summarized in ``langs`` (a year of use)."""
+    _, post_id = crawl_store.save_post(db, Post(
+        url="https://titanida.example.org/history", source="titanida", title="history",
+        html="<p>history</p>", lang="ru"))
+    ids = [f"2201.{i:05d}" for i in range(n)]
+    crawl_store.record_extraction(db, post_id, [
+        FoundPaper(arxiv_id=pid, role="primary", title=f"Pushed {pid}",
+                   text=BLOG["ru"].format(short=pid), lang="ru") for pid in ids],
+        extractor_version=1)
+    db.execute("update papers set first_seen_at = '2020-01-01T00:00:00+00:00' "
+               "where arxiv_id like '2201.%'")
+    for pid in ids:
+        for lang in langs:
+            sstore.save_summary(db, arxiv_id=pid, lang=lang, model="stub-model",
+                                prompt_version=1, fields={"title": pid, "tldr": "t",
+                                                          "key_points": [], "blogs_said": ""})
+
+
+def line(r: dict, minimum: int | None = None) -> str:
+    rep = r["report"]
+    ratio = f" ({r['calls'] / minimum:.2f}× minimum)" if minimum and r["calls"] else ""
+    tokens = (f", tokens/summary {rep.tokens_per_summary:,.0f} (prompt "
+              f"{rep.prompt_tokens / max(rep.written, 1):,.0f}, completion "
+              f"{rep.completion_tokens / max(rep.written, 1):,.0f})") if rep.written else ""
+    return (f"  {r['label']:<52} calls {r['calls']:>3}{ratio}, summaries {rep.written:>3}"
+            f"{tokens}, {r['seconds']:.2f}s")
+
+
+async def main(langs: list[str], concurrency: int, n_backfill: int) -> None:
     async with OpenAIStub() as stub:
+        # -- a normal crawl: every new paper, once per reader language
         db = store.memory_db()
         primaries, mentions = seed(db)
+        for i, lang in enumerate(langs):
+            subs.subscribe(db, 100 + i, lang=lang, now=LONG_AGO)
         minimum = len(primaries) * len(langs)
-        cfg = make_config(stub.base_url, channels=langs, concurrency=concurrency,
-                          max_retries=0)
-        runs = [await one_run(db, cfg, "first run", stub),
-                await one_run(db, cfg, "second run (nothing new)", stub)]
+        cfg = make_config(stub.base_url, concurrency=concurrency, max_retries=0)
+        crawl = [await one_run(db, cfg, "first run (new papers)", stub),
+                 await one_run(db, cfg, "second run (nothing new)", stub)]
         add_post(db, source="hf-papers-en", lang="en",
                  papers=[("2501.12948", PAPERS["2501.12948"][0])])
-        runs.append(await one_run(db, cfg, "after a new mention of a summarized paper", stub))
-
+        crawl.append(await one_run(db, cfg, "after a new mention of a summarized paper", stub))
         db2 = store.memory_db()
         seed(db2)
+        for i, lang in enumerate(langs):
+            subs.subscribe(db2, 100 + i, lang=lang, now=LONG_AGO)
         stub.structured = False
-        runs.append(await one_run(db2, cfg, "endpoint without structured output", stub))
+        crawl.append(await one_run(db2, cfg, "endpoint without structured output", stub))
+        stub.structured = True
+
+        # -- a backfill of archived papers, then a new language
+        db3 = store.memory_db()
+        prepare(db3)
+        for i, lang in enumerate(langs):
+            subs.subscribe(db3, 100 + i, lang=lang, now=LONG_AGO)
+        backfill(db3, n_backfill)
+        pushed_history(db3, 100, langs)
+        window = cfg.telegram.latest_count
+        archive = [await one_run(db3, cfg, f"scheduled run after a {n_backfill}-paper backfill",
+                                 stub),
+                   await one_run(db3, cfg, f"/latest in {langs[0]} (someone asks)", stub,
+                                 window_lang=langs[0])]
+        subs.subscribe(db3, 200, lang="ja")  # a new subscriber in a new language
+        subs.update_settings(db3, 100, lang="zh")  # an old one switching to another
+        new_lang = [await one_run(db3, cfg, "scheduled run after ja joins, en→zh switch", stub),
+                    await one_run(db3, cfg, "/latest window in ja (on /lang or /latest)", stub,
+                                  window_lang="ja"),
+                    await one_run(db3, cfg, "/latest window in zh", stub, window_lang="zh")]
+        untouched = db3.execute(
+            "select count(*) from papers p where notify = 0 and not exists (select 1 from "
+            "summaries s where s.arxiv_id = p.arxiv_id)").fetchone()[0]
 
     total_papers = len(PAPERS)
-    print(f"data: {len(POSTS)} posts, {mentions} primary mentions of {len(primaries)} papers "
-          f"({total_papers - len(primaries)} more only cited), languages {', '.join(langs)}")
-    print(f"minimum calls = unique papers × languages = {len(primaries)} × {len(langs)} = "
-          f"{minimum}")
-    for r in runs:
-        rep = r["report"]
-        per = rep.tokens_per_summary
-        ratio = f"{r['calls'] / minimum:.2f}× minimum" if r["calls"] else "-"
-        print(f"  {r['label']:<44} calls {r['calls']:>3} ({ratio}), summaries {rep.written:>3}, "
-              f"tokens/summary {per:,.0f} (prompt {rep.prompt_tokens / max(rep.written, 1):,.0f}"
-              f", completion {rep.completion_tokens / max(rep.written, 1):,.0f}), "
-              f"{r['seconds']:.2f}s")
+    print(f"normal crawl: {len(POSTS)} posts, {mentions} primary mentions of {len(primaries)} "
+          f"papers ({total_papers - len(primaries)} more only cited), languages "
+          f"{', '.join(langs)}")
+    print(f"  goal = new papers × languages = {len(primaries)} × {len(langs)} = {minimum}")
+    for r in crawl:
+        print(line(r, minimum))
+    print(f"backfill: {n_backfill} archived papers, readers in {', '.join(langs)}; goal 0 "
+          f"calls until someone asks, then the /latest window ({window})")
+    for r in archive:
+        print(line(r))
+    print(f"new language: goal ≤ the /latest window ({window}) per new language, no backlog")
+    for r in new_lang:
+        print(line(r))
+    print(f"  archived papers never summarized: {untouched} of {n_backfill}; pushed history "
+          f"(100 papers) not summarized again in ja or zh")
+    print(f"FIGURES backfill={archive[0]['calls']} new_language_max="
+          f"{max(r['calls'] for r in new_lang)} (window {window}) normal_crawl="
+          f"{crawl[0]['calls']} (goal {minimum})")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--langs", default="en,ko,ru")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--backfill", type=int, default=300)
     args = parser.parse_args()
-    asyncio.run(main([x.strip() for x in args.langs.split(",") if x.strip()], args.concurrency))
+    asyncio.run(main([x.strip() for x in args.langs.split(",") if x.strip()], args.concurrency,
+                     args.backfill))

@@ -30,20 +30,32 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import handlers, i18n
+from bot import conversation, handlers, i18n
 from jobs.config import Config
 from jobs.steps.deliver import in_flight_limit
 
 log = logging.getLogger("paperbot.bot")
 
 USER_COMMANDS = ("start", "stop", "lang", "mode", "tz", "topics", "latest", "paper", "sources",
-                 "settings", "help")
+                 "settings", "cancel", "help")
 ADMIN_COMMANDS = ("status", "crawl")
+
+
+class _HandledRetryAfter(logging.Filter):
+    """PTB's limiter logs every RetryAfter it passes on (``max_retries=0``) as an ERROR
+    with a traceback; each caller handles it and logs one WARNING line itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Rate limit hit after maximum")
 
 
 def rate_limiter(config: Config) -> AIORateLimiter:
     """PTB's limiter at the configured global and per-group rates. ``max_retries=0``: a
-    RetryAfter reaches the caller (the delivery loop pauses every send for it)."""
+    RetryAfter reaches the caller (the delivery loop pauses every send for it, a command
+    reply waits once)."""
+    limiter_log = logging.getLogger("telegram.ext.AIORateLimiter")
+    if not any(isinstance(f, _HandledRetryAfter) for f in limiter_log.filters):
+        limiter_log.addFilter(_HandledRetryAfter())
     tg = config.telegram
     return AIORateLimiter(overall_max_rate=tg.max_messages_per_second, overall_time_period=1,
                           group_max_rate=tg.group_messages_per_minute, group_time_period=60,
@@ -76,18 +88,22 @@ def build_application(*, config: Config, token: str, db: sqlite_utils.Database) 
     )
     app.bot_data["db"] = db
     app.bot_data["config"] = config
-    app.add_handler(TypeHandler(object, handlers.skip_handled_updates), group=-1)
+    app.add_handler(TypeHandler(object, handlers.skip_handled_updates), group=-2)
+    # any command but /cancel ends a "waiting for your text" state before it is handled
+    app.add_handler(MessageHandler(filters.COMMAND & ~filters.Regex(r"^/cancel(?:@\w+)?(?:\s|$)"),
+                                   conversation.end_on_command), group=-1)
     commands = {
         "start": handlers.start, "stop": handlers.stop, "help": handlers.help_cmd,
         "lang": handlers.lang_cmd, "mode": handlers.mode_cmd, "tz": handlers.tz_cmd,
         "topics": handlers.topics_cmd, "latest": handlers.latest, "paper": handlers.paper,
         "sources": handlers.sources, "settings": handlers.settings,
-        "status": handlers.status, "crawl": handlers.crawl,
+        "cancel": handlers.cancel, "status": handlers.status, "crawl": handlers.crawl,
     }
     for name, fn in commands.items():
         app.add_handler(CommandHandler(name, fn))
     app.add_handler(CallbackQueryHandler(handlers.button))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.topics_text))
+    app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.free_text))
     app.add_error_handler(handlers.on_error)
     return app
 

@@ -1,168 +1,56 @@
 """Command and button handlers: small ``async def``s over pure helpers.
 
-Handlers read the database and config from ``context.bot_data["db"]`` /
-``["config"]`` (set by :func:`bot.app.build_application`); the service may add
-``bot_data["run_crawl"]`` and ``bot_data["status_text"]`` (async callables) for the
-admin commands /crawl and /status.
+Handlers read the database and config from ``context.bot_data`` (see :mod:`bot.chat`);
+/latest and /paper live in :mod:`bot.paper_commands`, the "waiting for your text"
+state in :mod:`bot.conversation`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Sequence
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import RetryAfter
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot import i18n, render, topics
-from crawler.arxiv_ids import parse_arxiv_id
-from jobs.config import SUPPORTED_LANGS, Config
-from jobs.steps.deliver import NO_PREVIEW, labels, paper_view, retry_after_seconds
-from jobs.store import delivery as ledger
+from bot import conversation, i18n, render, topics
+from bot.chat import deps as _deps
+from bot.chat import edit_or_reply as _edit_or_reply
+from bot.chat import lang_of as _lang_of
+from bot.chat import reply, ui_langs
+from bot.chat import subscriber as _subscriber
+from bot.keyboards import (
+    describe_mode,
+    describe_topics,
+    hour_keyboard,
+    lang_keyboard,
+    mode_keyboard,
+    settings_text,
+    topics_keyboard,
+    tz_keyboard,
+    valid_tz,
+)
+from bot.paper_commands import latest, paper, parse_paper_arg, prefetch_window
+from jobs.config import Config
+from jobs.steps.deliver import retry_after_seconds
 from jobs.store import subscribers as subs
+
+__all__ = ["is_admin", "latest", "paper", "parse_paper_arg", "reply", "settings_text",
+           "ui_langs", "valid_tz"]
 
 log = logging.getLogger("paperbot.bot")
 
-COMMON_TIMEZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "Asia/Seoul",
-                    "Asia/Tokyo", "Asia/Shanghai", "Asia/Kolkata", "America/New_York",
-                    "America/Los_Angeles")
-
 # ------------------------------------------------------------------ pure helpers
-def parse_paper_arg(text: str) -> str | None:
-    """``2401.12345v2`` / an arXiv, alphaXiv or Hugging Face URL / ``arXiv:…`` → versionless ID."""
-    return parse_arxiv_id(text.strip()) if text and text.strip() else None
-
-
-def ui_langs(config: Config) -> list[str]:
-    """Languages offered: en, ko, ja, zh, ru plus whatever the config adds."""
-    out = list(SUPPORTED_LANGS)
-    out += [lang for lang in config.telegram.languages if lang not in out]
-    return out
-
-
 def is_admin(config: Config, chat_id: int | None, user_id: int | None) -> bool:
     admins = set(config.telegram.admin_chat_ids)
     return (chat_id in admins) or (user_id is not None and user_id in admins)
 
 
-def describe_mode(sub: dict, lang: str) -> str:
-    if sub.get("mode") == "digest":
-        return i18n.raw(lang, "mode_digest").format(hour=sub.get("digest_hour", 9),
-                                                    tz=sub.get("tz") or "UTC")
-    return i18n.raw(lang, "mode_instant")
-
-
-def describe_topics(sub: dict, lang: str) -> str:
-    return ", ".join(sub.get("topics") or []) or i18n.raw(lang, "topics_everything")
-
-
-def settings_text(sub: dict, lang: str) -> str:
-    return i18n.t(lang, "settings", active=i18n.raw(lang, "yes" if sub["active"] else "no"),
-                  lang=i18n.lang_name(sub["lang"]), mode=describe_mode(sub, lang),
-                  tz=sub.get("tz") or "UTC", topics=describe_topics(sub, lang))
-
-
-def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
-
-
-def lang_keyboard(langs: Sequence[str]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(_rows(
-        [InlineKeyboardButton(i18n.lang_name(code), callback_data=f"lang:{code}")
-         for code in langs], 3))
-
-
-def mode_keyboard(lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(i18n.raw(lang, "btn_instant"), callback_data="mode:instant"),
-        InlineKeyboardButton(i18n.raw(lang, "btn_digest"), callback_data="mode:digest"),
-    ]])
-
-
-def hour_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(_rows(
-        [InlineKeyboardButton(f"{h:02d}:00", callback_data=f"hour:{h}") for h in range(24)], 6))
-
-
-def tz_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(_rows(
-        [InlineKeyboardButton(z, callback_data=f"tz:{z}") for z in COMMON_TIMEZONES], 2))
-
-
-def topics_keyboard(current: Sequence[str], lang: str) -> InlineKeyboardMarkup:
-    chosen = {c.casefold() for c in current}
-    buttons = [InlineKeyboardButton(("✓ " if c.casefold() in chosen else "") + c,
-                                    callback_data=f"topic:{c}") for c in topics.COMMON_CATEGORIES]
-    rows = _rows(buttons, 4)
-    rows.append([InlineKeyboardButton(i18n.raw(lang, "btn_clear"), callback_data="topics:clear"),
-                 InlineKeyboardButton(i18n.raw(lang, "btn_done"), callback_data="topics:done")])
-    return InlineKeyboardMarkup(rows)
-
-
-def valid_tz(name: str) -> str | None:
-    name = (name or "").strip()
-    if not name:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        lowered = {z.lower(): z for z in available_timezones()}
-        return lowered.get(name.lower())
-    return name
-
-
 # ------------------------------------------------------------------ plumbing
-def _deps(context: ContextTypes.DEFAULT_TYPE):
-    return context.bot_data["db"], context.bot_data["config"]
-
-
-def _lang_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    db, config = _deps(context)
-    chat = update.effective_chat
-    sub = subs.get(db, chat.id) if chat else None
-    if sub:
-        return sub["lang"]
-    user = update.effective_user
-    return i18n.pick_lang(user.language_code if user else None, ui_langs(config))
-
-
-async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, *,
-                reply_markup: InlineKeyboardMarkup | None = None, parse_html: bool = True):
-    """Send ``text`` to the update's chat; waits once if Telegram asks (RetryAfter)."""
-    kwargs = {"chat_id": update.effective_chat.id, "text": text,
-              "parse_mode": ParseMode.HTML if parse_html else None,
-              "link_preview_options": NO_PREVIEW, "reply_markup": reply_markup}
-    try:
-        return await context.bot.send_message(**kwargs)
-    except RetryAfter as exc:
-        await asyncio.sleep(retry_after_seconds(exc) + 0.1)
-        return await context.bot.send_message(**kwargs)
-
-
-async def _edit_or_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
-                         reply_markup: InlineKeyboardMarkup | None = None) -> None:
-    query = update.callback_query
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=reply_markup,
-                                      link_preview_options=NO_PREVIEW)
-    except TelegramError:  # message too old / unchanged: say it in a new message
-        await reply(update, context, text, reply_markup=reply_markup)
-
-
-async def _subscriber(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict | None:
-    db, _ = _deps(context)
-    sub = subs.get(db, update.effective_chat.id)
-    if sub is None:
-        await reply(update, context, i18n.t(_lang_of(update, context), "not_subscribed"))
-    return sub
-
-
 async def skip_handled_updates(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Group -1: drop an update handled before a restart (persisted update_id)."""
+    """Group -2 (first): drop an update handled before a restart (persisted update_id)."""
     if not isinstance(update, Update):
         return
     db, _ = _deps(context)
@@ -180,12 +68,18 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user.language_code if user else None, ui_langs(config))
     status, sub = subs.subscribe(db, chat.id, lang=lang, kind=chat.type,
                                  username=chat.username or (user.username if user else None))
+    markup = None
     if status == "new":
         text = i18n.t(lang, "welcome", lang=i18n.lang_name(lang), mode=describe_mode(sub, lang),
                       topics=describe_topics(sub, lang))
+        code = user.language_code if user else None
+        if code and i18n.match_lang(code, ui_langs(config)) is None:
+            # their language is not one paperbot speaks: say which ones it does
+            text += "\n\n" + i18n.t(lang, "lang_unsupported", langs=", ".join(ui_langs(config)))
+            markup = lang_keyboard(ui_langs(config))
     else:
         text = i18n.t(lang, "welcome_back" if status == "revived" else "already")
-    await reply(update, context, text)
+    await reply(update, context, text, reply_markup=markup)
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -216,6 +110,8 @@ async def lang_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         subs.update_settings(db, sub["chat_id"], lang=wanted)
         await reply(update, context, i18n.t(wanted, "lang_set", lang=i18n.lang_name(wanted)))
+        if wanted != sub["lang"]:
+            prefetch_window(context, wanted)
         return
     await reply(update, context, i18n.t(sub["lang"], "lang_prompt"),
                 reply_markup=lang_keyboard(ui_langs(config)))
@@ -261,6 +157,7 @@ async def tz_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         subs.update_settings(db, sub["chat_id"], tz=name)
         await reply(update, context, i18n.t(lang, "tz_set", tz=name))
         return
+    conversation.start(update, context, "tz")
     await reply(update, context, i18n.t(lang, "tz_prompt", tz=sub["tz"]),
                 reply_markup=tz_keyboard())
 
@@ -281,57 +178,66 @@ async def topics_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
                                    topics=topics.merge(sub["topics"], topics.parse_topics(text)))
         await reply(update, context, i18n.t(lang, "topics_set", topics=describe_topics(sub, lang)))
         return
-    context.chat_data["awaiting_topics"] = True
+    conversation.start(update, context, "topics")
     await reply(update, context, i18n.t(lang, "topics_prompt", topics=describe_topics(sub, lang)),
                 reply_markup=topics_keyboard(sub["topics"], lang))
 
 
-async def topics_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A plain message right after /topics: keywords, comma separated."""
-    if not context.chat_data.pop("awaiting_topics", False):
+async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A plain message: the answer to a prompt still waiting (keywords after /topics, a
+    time zone after /tz), else a hint in private chats."""
+    waiting = conversation.answered_by(update, context)
+    private = update.effective_chat.type == "private"
+    if waiting is None:
+        if private:
+            await reply(update, context, i18n.t(_lang_of(update, context), "text_hint"))
+        return
+    lang = _lang_of(update, context)
+    if waiting.expired(conversation.now(context)):
+        await reply(update, context, i18n.t(lang, "wait_expired", command=waiting.command))
         return
     db, _ = _deps(context)
     sub = subs.get(db, update.effective_chat.id)
     if sub is None:
         return
-    lang = sub["lang"]
-    sub = subs.update_settings(db, sub["chat_id"], topics=topics.merge(
-        sub["topics"], topics.parse_topics(update.effective_message.text or "")))
-    await reply(update, context, i18n.t(lang, "topics_set", topics=describe_topics(sub, lang)))
+    text = (update.effective_message.text or "").strip()
+    if waiting.kind == "topics":
+        sub = subs.update_settings(db, sub["chat_id"], topics=topics.merge(
+            sub["topics"], topics.parse_topics(text)))
+        await reply(update, context, i18n.t(lang, "topics_set",
+                                            topics=describe_topics(sub, lang)))
+    elif waiting.kind == "tz":
+        name = valid_tz(text)
+        if name is None:
+            conversation.start(update, context, "tz")  # ask again
+            await reply(update, context, i18n.t(lang, "tz_invalid", tz=text[:64]))
+            return
+        subs.update_settings(db, sub["chat_id"], tz=name)
+        await reply(update, context, i18n.t(lang, "tz_set", tz=name))
 
 
-async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    db, config = _deps(context)
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/cancel: stop waiting for text, whatever was asked."""
+    waiting = conversation.end(context)
     lang = _lang_of(update, context)
-    ids = ledger.latest_paper_ids(db, lang=lang, limit=config.telegram.latest_count)
-    views = [v for v in (paper_view(db, i, lang) for i in ids) if v is not None]
-    if not views:
-        await reply(update, context, i18n.t(lang, "latest_none"))
-        return
-    header_html = i18n.t(lang, "latest_header")
-    header = render.raw_html(header_html)
-    for part in render.render_digest(views, labels(lang), header=header):
-        await reply(update, context, part.html)
+    live = waiting is not None and not waiting.expired(conversation.now(context))
+    await reply(update, context, i18n.t(lang, "cancelled" if live else "nothing_to_cancel"))
 
 
-async def paper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    db, _ = _deps(context)
-    lang = _lang_of(update, context)
-    arxiv_id = parse_paper_arg(" ".join(context.args or []))
-    if arxiv_id is None:
-        await reply(update, context, i18n.t(lang, "paper_usage"))
+_COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@(\w+))?")
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command paperbot does not have: say so and point to /help (in a group, only
+    when the command names this bot)."""
+    m = _COMMAND.match(update.effective_message.text or "")
+    if m is None:
         return
-    view = paper_view(db, arxiv_id, lang)
-    if view is None:
-        await reply(update, context, i18n.t(lang, "paper_not_found", arxiv_id=arxiv_id,
-                                            url=render.paper_links(arxiv_id)["arXiv"]))
+    if update.effective_chat.type != "private" and (
+            (m.group(2) or "").lower() != (context.bot.username or "").lower()):
         return
-    if view.summary is None:
-        await reply(update, context, i18n.t(lang, "paper_no_summary"))
-        other = paper_view(db, arxiv_id, "en")
-        if other is not None and other.summary is not None:
-            view = other
-    await reply(update, context, render.render_paper(view, labels(lang)).html)
+    await reply(update, context, i18n.t(_lang_of(update, context), "unknown_command",
+                                        command="/" + m.group(1)))
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -412,6 +318,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if kind == "lang" and value in ui_langs(config):
         subs.update_settings(db, sub["chat_id"], lang=value)
         await _edit_or_reply(update, context, i18n.t(value, "lang_set", lang=i18n.lang_name(value)))
+        if value != lang:
+            prefetch_window(context, value)
     elif kind == "mode" and value == "instant":
         sub = subs.update_settings(db, sub["chat_id"], mode="instant")
         await _edit_or_reply(update, context, i18n.t(lang, "mode_set",
@@ -422,30 +330,38 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                              hour_keyboard())
     elif kind == "hour" and value.isdigit() and int(value) < 24:
         sub = subs.update_settings(db, sub["chat_id"], mode="digest", digest_hour=int(value))
+        conversation.start(update, context, "tz")
         await _edit_or_reply(update, context, i18n.t(lang, "mode_set",
                                                      mode=describe_mode(sub, lang))
                              + "\n" + i18n.t(lang, "tz_prompt", tz=sub["tz"]), tz_keyboard())
     elif kind == "tz" and valid_tz(value):
+        conversation.end(context, "tz")
         subs.update_settings(db, sub["chat_id"], tz=valid_tz(value))
         await _edit_or_reply(update, context, i18n.t(lang, "tz_set", tz=valid_tz(value)))
     elif kind == "topic":
+        conversation.extend(update, context, "topics")
         sub = subs.update_settings(db, sub["chat_id"],
                                    topics=topics.toggle(sub["topics"], topics.normalize(value)))
         await _edit_or_reply(update, context,
                              i18n.t(lang, "topics_prompt", topics=describe_topics(sub, lang)),
                              topics_keyboard(sub["topics"], lang))
     elif kind == "topics" and value == "clear":
+        conversation.extend(update, context, "topics")
         sub = subs.update_settings(db, sub["chat_id"], topics=[])
         await _edit_or_reply(update, context,
                              i18n.t(lang, "topics_prompt", topics=describe_topics(sub, lang)),
                              topics_keyboard(sub["topics"], lang))
     elif kind == "topics" and value == "done":
-        context.chat_data.pop("awaiting_topics", None)
+        conversation.end(context, "topics")
         await _edit_or_reply(update, context,
                              i18n.t(lang, "topics_set", topics=describe_topics(sub, lang)))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if isinstance(context.error, RetryAfter):  # flood control twice in a row: not a bug
+        log.warning("flood control: a reply was dropped (retry after %.0fs)",
+                    retry_after_seconds(context.error))
+        return
     log.error("error while handling an update: %s", context.error, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:

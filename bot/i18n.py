@@ -50,13 +50,21 @@ def lang_name(lang: str) -> str:
     return catalog(lang).get("lang_name", lang)
 
 
+def match_lang(language_code: str | None, supported: list[str] | tuple[str, ...]) -> str | None:
+    """Telegram's ``language_code`` ("ko", "zh-hans", "pt-br") → a supported language, or
+    None when paperbot does not speak it."""
+    if not language_code:
+        return None
+    code = language_code.lower().replace("_", "-")
+    if code in supported:
+        return code
+    base = code.split("-")[0]
+    return base if base in supported else None
+
+
 def pick_lang(language_code: str | None, supported: list[str] | tuple[str, ...]) -> str:
     """Telegram's ``language_code`` ("ko", "pt-br", "zh-hans") → a supported language, else en."""
-    if language_code:
-        code = language_code.lower().replace("_", "-")
-        if code in supported:
-            return code
-        base = code.split("-")[0]
-        if base in supported:
-            return base
+    found = match_lang(language_code, supported)
+    if found:
+        return found
     return DEFAULT_LANG if DEFAULT_LANG in supported or not supported else supported[0]

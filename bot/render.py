@@ -90,12 +90,19 @@ def concat(pieces: Iterable[Piece | str], sep: str = "") -> Piece:
 
 @dataclass(frozen=True)
 class Message:
-    """One message: HTML to send, its visible text, a plain-text fallback."""
+    """One message: HTML to send, its visible text, a plain-text fallback; and what it
+    takes to render it again (an edit when a summary arrives): its ``layout`` (``paper``:
+    one paper in full, ``list``: /latest or a digest), the list ``header`` it opens with,
+    the language, and the papers shown with the fallback layout (``waiting``)."""
 
     html: str
     visible: str
     plain: str
     arxiv_ids: tuple[str, ...] = ()
+    layout: str = "paper"
+    header: str | None = None
+    lang: str | None = None
+    waiting: tuple[str, ...] = ()
 
     @property
     def length(self) -> int:
@@ -107,8 +114,8 @@ class Message:
         return clip(self.plain.strip(), MAX_MESSAGE)
 
 
-def message(piece: Piece, arxiv_ids: Sequence[str] = ()) -> Message:
-    return Message(piece.html, piece.visible, piece.plain, tuple(arxiv_ids))
+def message(piece: Piece, arxiv_ids: Sequence[str] = (), **meta: Any) -> Message:
+    return Message(piece.html, piece.visible, piece.plain, tuple(arxiv_ids), **meta)
 
 
 def clip(s: str, limit: int) -> str:
@@ -132,6 +139,55 @@ def _oneline(s: str | None) -> str:
 def _para(s: str | None) -> str:
     s = re.sub(r"[ \t\r\f\v]+", " ", s or "")
     return re.sub(r"\n\s*\n+", "\n\n", s).strip()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+(?=[A-Z0-9\"'(\[가-힣\u3040-\u30ff\u4e00-\u9fffА-ЯЁ])")
+
+
+def first_sentences(text: str | None, n: int = 2, limit: int = 400) -> str:
+    """The first ``n`` sentences of ``text``, at most ``limit`` characters (cut at a word)."""
+    text = _oneline(text)
+    if not text:
+        return ""
+    out = ""
+    for s in _SENTENCE_END.split(text)[:n]:
+        if out and len(out) + len(s) + 1 > limit:
+            break
+        out = f"{out} {s}".strip()
+    if len(out) <= limit:
+        return out
+    cut = out[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+_BARE_URL = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.|\barxiv\.org/)[^\s<>\"']*", re.I)
+
+
+def _without_urls(s: str) -> str:
+    s = _BARE_URL.sub(" ", s)
+    s = re.sub(r"\(\s*\)|\[\s*\]|<\s*>", " ", s)  # what a removed link leaves behind
+    return re.sub(r"\s+", " ", s).strip(" -–—|:;,")
+
+
+def blog_words(mention: Mapping[str, Any], paper_title: str | None = None) -> str:
+    """What a blog said about the paper, for quoting: its own text (for a table row, the
+    description cell), else the entry title it gave the paper when that is not just the
+    paper's title; never a bare URL."""
+    words = _without_urls(_oneline(mention.get("text")))
+    if not words:
+        entry = _without_urls(_oneline(mention.get("entry_title")))
+        if entry and entry.casefold() != _oneline(paper_title).casefold():
+            words = entry
+    return words if any(ch.isalpha() for ch in words) else ""
+
+
+def is_good(summary: Mapping[str, Any] | None) -> bool:
+    """A summary shown as a summary: model-written and in the reader's language (a
+    fallback, or a summary flagged for its language, gets the fallback layout)."""
+    return bool(summary) and not summary.get("is_fallback") and bool(summary.get("lang_ok", 1))
 
 
 def short_authors(authors: Sequence[str] | None, max_names: int = 3) -> str:
@@ -183,17 +239,22 @@ class Labels:
     key_points: str = "Key points"
     blogs_said: str = "What the blogs said"
     via: str = "via"
+    abstract: str = "Abstract (English)"
+    pending: str = "The summary in your language is being written; this message will update."
 
     @classmethod
     def from_catalog(cls, get: Any) -> Labels:
         """``get(key) -> str`` for label_* keys (e.g. ``lambda k: bot.i18n.raw(lang, k)``)."""
         return cls(get("label_tldr"), get("label_key_points"), get("label_blogs_said"),
-                   get("label_via"))
+                   get("label_via"), get("label_abstract"), get("label_pending"))
 
 
 @dataclass(frozen=True)
 class PaperView:
-    """What a paper message shows. ``summary`` is a best_summary() dict or None."""
+    """What a paper message shows. ``summary`` is a best_summary() dict or None; without
+    a good one (see :func:`is_good`) the message has the fallback layout: title, authors,
+    the abstract's first sentences (English), the blogs' own words. ``pending``: a summary
+    is being written (the message says it will update)."""
 
     arxiv_id: str
     title: str | None = None
@@ -201,13 +262,21 @@ class PaperView:
     categories: Sequence[str] = ()
     summary: Mapping[str, Any] | None = None
     mentions: Sequence[Mapping[str, Any]] = field(default_factory=tuple)  # source, post_url, post_title, text
+    abstract: str | None = None
+    lang: str | None = None
+    pending: bool = False
+
+    @property
+    def good(self) -> bool:
+        return is_good(self.summary)
 
 
 def _title_line(view: PaperView, lim: Limits) -> list[Piece]:
     links = paper_links(view.arxiv_id)
+    s = view.summary if view.good else {}
     original = _oneline(view.title) or _oneline((view.summary or {}).get("title")) or view.arxiv_id
     out = [bold(link(clip(original, lim.title), links["arXiv"]))]
-    translated = _oneline((view.summary or {}).get("title"))
+    translated = _oneline(s.get("title"))
     if translated and translated.casefold() != original.casefold():
         out += [text("\n"), italic(clip(translated, lim.title))]
     return out
@@ -230,7 +299,56 @@ def _via(view: PaperView, labels: Labels, lim: Limits) -> list[Piece]:
     return [text(f"\n{labels.via}: "), concat(items, ", ")]
 
 
+def _quotes(view: PaperView, lim: Limits) -> list[Piece]:
+    """``— <post title>: the blog's words`` per blog post."""
+    parts: list[Piece] = []
+    for m in [m for m in view.mentions if m.get("post_url")][: lim.mentions]:
+        label = _oneline(m.get("post_title")) or _oneline(m.get("source")) or "blog"
+        parts += [text("\n— "), link(clip(label, 120), m["post_url"])]
+        words = blog_words(m, view.title)
+        if words and lim.mention_text:
+            parts.append(text(": " + clip(words, lim.mention_text)))
+    return parts
+
+
+def _lead(view: PaperView) -> str:
+    """The fallback's stand-in for a TL;DR: the abstract's first sentences (English), else
+    what a stored fallback summary has."""
+    lead = first_sentences(view.abstract)
+    if not lead and view.summary and view.summary.get("is_fallback"):
+        lead = _para(view.summary.get("tldr"))
+    return lead
+
+
+def _fallback_piece(view: PaperView, labels: Labels, lim: Limits, compact: bool) -> Piece:
+    parts: list[Piece] = _title_line(view, lim)
+    authors = short_authors(view.authors)
+    if authors and not compact:
+        parts.append(text("\n" + clip(authors, 200)))
+    lead = _lead(view)
+    if lead:
+        parts += [text("\n" if compact else "\n\n"), bold(labels.abstract + ":"),
+                  text(" " + clip(lead, lim.tldr))]
+    if compact:
+        said = next((w for w in (blog_words(m, view.title) for m in view.mentions) if w), "")
+        if said and lim.mention_text:
+            parts.append(text("\n“" + clip(said, max(40, lim.mention_text // 2)) + "”"))
+    else:
+        quotes = _quotes(view, lim)
+        if quotes:
+            parts += [text("\n\n"), bold(labels.blogs_said), *quotes]
+    if view.pending and labels.pending and not compact:  # a list says it once, in its header
+        parts += [text("\n\n"), italic(labels.pending)]
+    parts += [text("\n\n" if not compact else "\n"), _links_line(view.arxiv_id)]
+    if compact:
+        parts += _via(view, labels, lim)
+    parts += _tags(view, lim)
+    return concat(parts)
+
+
 def paper_piece(view: PaperView, labels: Labels, lim: Limits, *, compact: bool = False) -> Piece:
+    if not view.good:
+        return _fallback_piece(view, labels, lim, compact)
     s = view.summary or {}
     parts: list[Piece] = _title_line(view, lim)
     authors = short_authors(view.authors)
@@ -246,17 +364,12 @@ def paper_piece(view: PaperView, labels: Labels, lim: Limits, *, compact: bool =
             parts.append(text("\n• " + clip(p, lim.key_point)))
     if not compact:
         said = _para(s.get("blogs_said"))
-        quotes = [m for m in view.mentions if m.get("post_url")][: lim.mentions]
+        quotes = _quotes(view, lim)
         if (said and lim.blogs_said) or quotes:
             parts += [text("\n\n"), bold(labels.blogs_said)]
             if said and lim.blogs_said:
                 parts.append(text("\n" + clip(said, lim.blogs_said)))
-            for m in quotes:
-                label = _oneline(m.get("post_title")) or _oneline(m.get("source")) or "blog"
-                parts += [text("\n— "), link(clip(label, 120), m["post_url"])]
-                body = _oneline(m.get("text"))
-                if body and lim.mention_text:
-                    parts.append(text(": " + clip(body, lim.mention_text)))
+            parts += quotes
     parts += [text("\n\n" if not compact else "\n"), _links_line(view.arxiv_id)]
     if compact:
         parts += _via(view, labels, lim)
@@ -267,41 +380,64 @@ def paper_piece(view: PaperView, labels: Labels, lim: Limits, *, compact: bool =
 def render_paper(view: PaperView, labels: Labels = Labels(), *, compact: bool = False,
                  limit: int = MAX_MESSAGE, limits: Limits = Limits()) -> Message:
     """One paper as one message of at most ``limit`` visible characters."""
+    meta = {"lang": view.lang, "waiting": () if view.good else (view.arxiv_id,)}
     lim = limits
     for _ in range(12):
-        msg = message(paper_piece(view, labels, lim, compact=compact), [view.arxiv_id])
+        msg = message(paper_piece(view, labels, lim, compact=compact), [view.arxiv_id], **meta)
         if msg.length <= limit:
             return msg
         lim = lim.scaled(0.6)
     # Pathological input (e.g. hundreds of categories): keep only title, TL;DR and links.
     bare = replace(view, mentions=(), categories=(), authors=())
-    return message(paper_piece(bare, labels, lim, compact=True), [view.arxiv_id])
+    return message(paper_piece(bare, labels, lim, compact=True), [view.arxiv_id], **meta)
 
 
 def render_digest(views: Sequence[PaperView], labels: Labels = Labels(), *,
-                  header: Piece | None = None, limit: int = MAX_MESSAGE) -> list[Message]:
+                  header: Piece | None = None, limit: int = MAX_MESSAGE,
+                  limits: Limits = Limits()) -> list[Message]:
     """Papers packed into as few messages as fit; each paper whole in exactly one message."""
     sep = text("\n\n")
     head_len = utf16_len(header.visible) + 2 if header else 0
+    lang = next((v.lang for v in views if v.lang), None)
     messages: list[Message] = []
     current: list[Piece] = [header] if header else []
     ids: list[str] = []
+    waiting: list[str] = []
     used = utf16_len(header.visible) if header else 0
+
+    def close() -> None:
+        messages.append(message(concat(current), ids, layout="list", lang=lang,
+                                header=header.html if header and not messages else None,
+                                waiting=tuple(waiting)))
+
     for view in views:
-        block = render_paper(view, labels, compact=True, limit=limit - head_len)
+        block = render_paper(view, labels, compact=True, limit=limit - head_len, limits=limits)
         blen = utf16_len(block.visible)
         extra = blen + (2 if current else 0)
         if ids and used + extra > limit:
-            messages.append(message(concat(current), ids))
-            current, ids, used, extra = [], [], 0, blen
+            close()
+            current, ids, waiting, used, extra = [], [], [], 0, blen
         if current:
             current.append(sep)
         current.append(Piece(block.html, block.visible, block.plain))
         ids.append(view.arxiv_id)
+        waiting += block.waiting
         used += extra
     if ids:
-        messages.append(message(concat(current), ids))
+        close()
     return messages
+
+
+def render_list(views: Sequence[PaperView], labels: Labels = Labels(), *,
+                header: Piece | None = None, limit: int = MAX_MESSAGE) -> Message | None:
+    """The papers of one list message rendered again (an edit): in one message, fields
+    shortened as needed; None when even that does not fit."""
+    for f in (1.0, 0.8, 0.6, 0.45, 0.3, 0.2):
+        parts = render_digest(views, labels, header=header, limit=limit,
+                              limits=Limits().scaled(f))
+        if len(parts) == 1:
+            return parts[0]
+    return None
 
 
 def plain_summary_line(view: PaperView) -> str:

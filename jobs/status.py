@@ -11,7 +11,7 @@ from jobs.config import Config
 from jobs.store import crawl as crawl_store
 from jobs.store import summaries as summaries_store
 
-_SERVICE_KEYS = ("summaries_pending", "deliveries", "subscribers", "alerts", "service")
+_SERVICE_KEYS = ("summaries_pending", "deliveries", "subscribers", "alerts", "service", "llm")
 
 
 def status_report(db: sqlite_utils.Database, config: Config) -> dict[str, Any]:
@@ -35,8 +35,8 @@ def service_sections(db: sqlite_utils.Database, config: Config,
 
     now = now or dt.datetime.now(dt.UTC)
     out: dict[str, Any] = {
-        "summaries_pending": health_store.summaries_missing(
-            db, summaries_store.wanted_languages(db, config)),
+        # papers to be pushed without a summary yet (archived ones wait for a reader)
+        "summaries_pending": summaries_store.pending_counts(db, config),
         "deliveries": delivery_store.state_counts(db),
         "subscribers": subscribers_store.counts(db),
         "alerts": health_store.open_alerts(db),
@@ -88,6 +88,34 @@ def _service_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _money(usd: float | None) -> str:
+    return "unknown (no [llm] prices for a model used)" if usd is None else f"${usd:,.4f}"
+
+
+def llm_lines(llm: dict[str, Any]) -> list[str]:
+    """The LLM part of the status as readable lines."""
+    budget = llm.get("daily_token_budget") or 0
+    left = (f"{llm.get('budget_left_today', 0):,} of {budget:,} left today" if budget
+            else "no daily budget")
+    per_lang = ", ".join(
+        f"{lang} {n.get('model', 0):,}" + (f" (+{n['fallback']:,} fallback)"
+                                           if n.get("fallback") else "")
+        for lang, n in sorted((llm.get("summaries") or {}).items())) or "none yet"
+    flagged = ", ".join(f"{lang} {n:,}" for lang, n in sorted(
+        (llm.get("flagged_by_lang") or {}).items())) or "none"
+    return [
+        f"llm: model {llm.get('model')}",
+        f"  tokens: {llm.get('tokens_today', 0):,} today, {llm.get('tokens_total', 0):,} "
+        f"in total; budget: {left}",
+        f"  cost: {_money(llm.get('cost_usd_today'))} today, "
+        f"{_money(llm.get('cost_usd_total'))} in total",
+        f"  calls today: {llm.get('calls_today', 0):,} ({llm.get('failed_calls_today', 0):,} "
+        "failed)",
+        f"  summaries: {per_lang}",
+        f"  flagged (still in the wrong language): {flagged}",
+    ]
+
+
 def render_status_text(report: dict[str, Any]) -> str:
     """Human-readable status: one line per source, then the counters."""
     lines = [f"database: {report['database']}", "sources:"]
@@ -101,6 +129,8 @@ def render_status_text(report: dict[str, Any]) -> str:
             health += f" [backed off until {src['backoff_until']}]"
         lines.append(f"  {src['name']:<24} {src['kind']:<10} {health}")
     lines.extend(_service_lines(report))
+    if report.get("llm"):
+        lines.extend(llm_lines(report["llm"]))
     for key, value in report.items():
         if key in ("database", "sources", *_SERVICE_KEYS):
             continue

@@ -17,13 +17,18 @@ from jobs.store import subscribers as subs
 TOKEN = "123456:TEST-token-for-the-stub"
 
 
-def make_config(stub, state_dir: Path | str = "state", **telegram) -> Config:
+def make_config(stub, state_dir: Path | str = "state", *, llm: dict | None = None,
+                **telegram) -> Config:
+    """Telegram at the local stub; ``llm``: the ``[llm]`` table (e.g. the local
+    OpenAI-compatible server's base_url)."""
     tg = {"api_base_url": stub.base_url, "api_base_file_url": stub.base_file_url,
           "max_messages_per_second": 1000.0, "per_chat_messages_per_second": 100.0}
     tg.update(telegram)
-    return parse_config({"state_dir": str(state_dir), "telegram": tg, "sources": [
-        {"name": "blog-ko", "kind": "rss", "url": "https://example.org/feed", "lang": "ko"}]},
-        env={})
+    data = {"state_dir": str(state_dir), "telegram": tg, "sources": [
+        {"name": "blog-ko", "kind": "rss", "url": "https://example.org/feed", "lang": "ko"}]}
+    if llm is not None:
+        data["llm"] = llm
+    return parse_config(data, env={})
 
 
 def seed_paper(db, arxiv_id: str, *, title: str = "A paper", langs: Sequence[str] = ("en",),
@@ -44,10 +49,11 @@ def seed_paper(db, arxiv_id: str, *, title: str = "A paper", langs: Sequence[str
         text=blog_text, lang="ko")], extractor_version=1)
     ledger.set_paper_metadata(db, arxiv_id, title=title, authors=list(authors),
                               categories=list(categories), abstract=f"Abstract of {title}.")
-    for lang in langs:
+    for lang in langs:  # model-written summaries (a fallback one gets the fallback layout)
         ledger.insert_summary_row(db, arxiv_id, lang, title=title,
                                   tldr=tldr or f"[{lang}] {title} in one line.",
-                                  key_points=list(key_points), blogs_said=f"[{lang}] {blog_text}")
+                                  key_points=list(key_points), blogs_said=f"[{lang}] {blog_text}",
+                                  model="test-model", is_fallback=False)
 
 
 def add_subscribers(db, chat_ids, *, lang: str = "en", mode: str = "instant",

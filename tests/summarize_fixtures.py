@@ -82,6 +82,13 @@ def enrich(db, arxiv_id: str, *, title: str, abstract: str = ABSTRACT) -> None:
         "categories": store.dumps(["cs.CL", "cs.LG"]), "enriched_at": store.utcnow()})
 
 
-def add_subscriber(db, chat_id: int, lang: str, *, active: bool = True) -> None:
+LONG_AGO = "2000-01-01T00:00:00+00:00"
+
+
+def add_subscriber(db, chat_id: int, lang: str, *, active: bool = True,
+                   since: str = LONG_AGO) -> None:
+    """A subscriber reading ``lang`` since ``since`` (default: long before any paper, so
+    every new paper is pushed to them and summarized ahead in their language)."""
     db["subscribers"].insert({"chat_id": chat_id, "kind": "private", "lang": lang,
-                              "active": int(active), "subscribed_at": store.utcnow()})
+                              "active": int(active), "subscribed_at": since,
+                              "lang_since": since})

@@ -79,9 +79,26 @@ async def test_subscribers_command_and_missing_token(tmp_path):
         (row,) = json.loads(out)
         assert (row["chat_id"], row["lang"], row["topics"], row["active"]) == (42, "ko",
                                                                                 ["cs.CL"], 1)
+        # one digest message that carried three papers: 1 message, 3 papers
+        add_subscribers(db, [43], lang="en", mode="digest")
+        ids = [f"2401.0000{i}" for i in range(1, 4)]
+        for pid in ids:
+            seed_paper(db, pid, title=f"Paper {pid}")
+            ledger.plan_rows(db, pid, "en", [43], now=store.utcnow())
+        assert ledger.try_claim(db, 43, ids)
+        ledger.mark_sent(db, 43, ids, 77)
+        proc = await paperbot(cfg, "subscribers", "--json")
+        out, _ = await proc.communicate()
+        rows = {r["chat_id"]: r for r in json.loads(out)}
+        assert (rows[43]["messages_sent"], rows[43]["papers_sent"]) == (1, 3)
+        assert (rows[42]["messages_sent"], rows[42]["papers_sent"]) == (0, 0)
         proc = await paperbot(cfg, "subscribers")
         out, _ = await proc.communicate()
+        lines = out.decode().splitlines()
         assert "42" in out.decode() and "cs.CL" in out.decode()
+        assert lines[0].split()[6:8] == ["messages", "papers"]
+        row43 = next(line for line in lines if line.startswith("43 "))
+        assert row43.split()[-3:-1] == ["1", "3"]  # ... messages papers since
         proc = await paperbot(cfg, "deliver", "once", token=None)
         _, err = await proc.communicate()
         assert proc.returncode == 2 and "TELEGRAM_BOT_TOKEN" in err.decode()

@@ -140,8 +140,10 @@ async def test_paper_latest_sources_help(stub, db):
         await say(stub, 601, "/start", language_code="ko")
         reply = await say(stub, 601, "/paper https://arxiv.org/abs/2401.00001v2")
         assert "Tiny <Models> & Co" in reply.visible and "[ko]" in reply.visible
-        reply = await say(stub, 601, "/paper 2401.00002", n=2)  # no Korean summary: note + en
-        assert "[en]" in reply.visible
+        # no Korean summary and no model here: the fallback layout, in one message
+        reply = await say(stub, 601, "/paper 2401.00002")
+        assert "초록 (영어): Abstract of Second paper." in reply.visible
+        assert "The blog liked it." in reply.visible and "[en]" not in reply.visible
         reply = await say(stub, 601, "/paper 2312.99999")
         assert "2312.99999" in reply.visible and "https://arxiv.org/abs/2312.99999" in reply.text
         reply = await say(stub, 601, "/latest")

@@ -80,3 +80,35 @@ def test_small_digest_is_one_message():
 def test_clip_counts_utf16():
     assert render.clip("😀" * 10, 5) == "😀😀…"
     assert render.clip("abc", 5) == "abc"
+
+
+def test_no_good_summary_gets_the_fallback_layout():
+    flagged = {"title": "Wrong-language title", "tldr": "Wrong-language TL;DR.",
+               "key_points": ["wrong point"], "blogs_said": "wrong", "is_fallback": 0,
+               "lang_ok": 0}
+    v = view(summary=flagged, abstract="We present X. It works well. We release code.",
+             lang="ja")
+    msg = render_paper(v)
+    parse_html(msg.html)
+    assert "Wrong-language" not in msg.visible and "wrong point" not in msg.visible
+    assert "Abstract (English): We present X. It works well." in msg.visible
+    assert "We release code" not in msg.visible  # the first sentences only
+    assert "Post <1>: unmatched < here & there" in msg.visible  # the blog's own words
+    assert msg.waiting == ("2401.00001",) and msg.lang == "ja"
+    pending = render_paper(view(summary=None, pending=True))
+    assert "this message will update" in pending.visible
+    good = render_paper(view())
+    assert good.waiting == () and "Short & sweet" in good.visible
+
+
+def test_a_list_is_rendered_again_as_one_message_for_an_edit():
+    views = [view(f"2401.{i:05d}", summary=None, abstract="Long abstract sentence. " * 40,
+                  lang="en") for i in range(6)]
+    (first,) = render_digest(views[:2], header=render.bold("Latest"))
+    assert first.layout == "list" and first.header == "<b>Latest</b>"
+    assert first.waiting == ("2401.00000", "2401.00001")
+    upgraded = [view(v.arxiv_id, summary={"tldr": "x " * 600}, lang="en") for v in views]
+    assert len(render_digest(upgraded, header=render.bold("Latest"))) > 1
+    again = render.render_list(upgraded, header=render.bold("Latest"))
+    assert again is not None and again.arxiv_ids == tuple(v.arxiv_id for v in views)
+    assert utf16_len(parse_html(again.html).strip()) <= 4096 and again.waiting == ()

@@ -216,6 +216,12 @@ async def test_wrong_language_retried_firmly_then_stored_flagged(seeded, stub):
     zh = sstore.best_summary(seeded, P1, "zh")
     assert zh["lang_ok"] == 0 and zh["is_fallback"] == 0  # kept, but flagged
     assert sstore.summary_status(seeded, make_config())["flagged_language"] == 1
+    # the next run tries again and upgrades it in place
+    report = await run(seeded, make_config(stub.base_url), langs=["zh"])
+    assert stub.calls == 5 and report.written == 1 and report.flagged == 0
+    zh = sstore.best_summary(seeded, P1, "zh")
+    assert zh["lang_ok"] == 1 and zh["title"] == "一种训练语言模型的新方法"
+    assert sstore.summary_status(seeded, make_config())["flagged_language"] == 0
 
 
 async def test_endpoint_without_structured_output_gets_json_in_text(db, stub):
@@ -294,3 +300,72 @@ async def test_cli_summarize_once(tmp_path, stub):
     stub.default = "500"
     res = await run_paperbot("summarize", "once", "--lang", "ru", cwd=tmp_path, env=env)
     assert res.code == 1 and "fallback" in res.stdout
+
+
+async def test_archived_papers_and_backlogs_cost_nothing_until_someone_asks(db, stub):
+    """A backfill, a new subscriber and a language switch: the scheduled run writes only
+    what will be pushed; archived papers are written when asked for (``paper_ids``)."""
+    from crawler.models import FoundPaper, Post
+    from jobs.store import crawl as crawl_store
+    from jobs.store import subscribers as subs
+
+    prepare(db)
+    archived = [f"2401.1{i:04d}" for i in range(30)]
+    _, post_id = crawl_store.save_post(db, Post(url="https://r.example.org/backfill",
+                                                source="rosinality", title="old", html="<p/>",
+                                                lang="ko"), notify=False)
+    crawl_store.record_extraction(db, post_id, [
+        FoundPaper(arxiv_id=pid, role="primary", title=pid, text="블로그 글", lang="ko")
+        for pid in archived], extractor_version=1)
+    add_subscriber(db, 1, "en")
+    cfg = make_config(stub.base_url)
+    report = await run(db, cfg)
+    assert stub.calls == 0 and report.written == 0  # the backfill: nobody asked
+
+    # a new paper to push: summarized for the subscribers who will get it
+    add_post(db, source="rosinality", lang="ko", papers=[("2402.00001", "New")])
+    await run(db, cfg)
+    assert dict(stub.by_lang) == {"en": 1}
+    db.execute("update papers set first_seen_at = '2020-01-01T00:00:00+00:00'")  # last year
+
+    # a new subscriber in ja and an existing one switching to ru: no backlog for them
+    subs.subscribe(db, 2, lang="ja")
+    subs.subscribe(db, 3, lang="en", now="2000-01-01T00:00:00+00:00")
+    subs.update_settings(db, 3, lang="ru")
+    await run(db, cfg)
+    assert dict(stub.by_lang) == {"en": 1}
+    assert sstore.pending_counts(db, cfg) == {"en": 0, "ja": 0, "ru": 0}
+    # ...but the next new paper reaches them in their languages
+    add_post(db, source="rosinality", lang="ko", papers=[("2402.00002", "Newer")])
+    await run(db, cfg)
+    assert dict(stub.by_lang) == {"en": 2, "ja": 1, "ru": 1}
+
+    # someone asks for archived papers: exactly those are written
+    await run(db, cfg, langs=["ja"], paper_ids=archived[:2])
+    assert stub.calls == 6 and stub.by_lang["ja"] == 3
+
+
+def test_a_version_1_database_is_migrated_in_place():
+    """Subscribers keep reading their language since they subscribed; a summary flagged
+    before counts one flagged run; running the migration again changes nothing."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from jobs.store import schema
+
+    old = sqlite_utils.Database(sqlite3.connect(":memory:", isolation_level=None))
+    old["meta"].create({"key": str, "value": str}, pk="key")
+    schema.MIGRATIONS[0](old)
+    old.execute("insert into meta values('schema_version', '1')")
+    old.execute("insert into subscribers(chat_id, lang, subscribed_at) "
+                "values(1, 'ko', '2024-05-01T00:00:00+00:00')")
+    old.execute("insert into summaries(arxiv_id, lang, model, prompt_version, title, tldr, "
+                "lang_ok) values('2401.00001', 'ja', 'm', 1, 't', 'd', 0)")
+    assert schema.migrate(old) == schema.SCHEMA_VERSION == 3
+    assert old.execute("select lang_since from subscribers").fetchone()[0] == \
+        "2024-05-01T00:00:00+00:00"
+    assert old.execute("select flagged_runs from summaries").fetchone()[0] == 1
+    assert "fallback_messages" in old.table_names()
+    schema.MIGRATIONS[1](old)  # idempotent
+    assert old.execute("select count(*) from summaries").fetchone()[0] == 1

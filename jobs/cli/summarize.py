@@ -23,10 +23,12 @@ def summarize_group() -> None:
 def summarize_once_cmd(ctx: Context, langs: tuple[str, ...], papers: tuple[str, ...]) -> None:
     """Write the missing summaries once, then exit.
 
-    Each paper with a primary mention is summarized once per language, model and prompt
-    version; a re-run makes no calls. Without OPENAI_API_KEY and [llm] base_url /
-    OPENAI_BASE_URL, untranslated fallback summaries are stored instead. Exits 1 when
-    the model failed for some paper (a fallback was stored for it), else 0."""
+    Papers to be pushed (not archived by a backfill) are summarized once per language,
+    model and prompt version, from the time someone reads that language on; a re-run
+    makes no calls. Archived papers are summarized when someone asks (/latest, /paper),
+    or here with --paper. Without OPENAI_API_KEY and [llm] base_url / OPENAI_BASE_URL,
+    untranslated fallback summaries are stored instead. Exits 1 when the model failed
+    for some paper (a fallback was stored for it), else 0."""
     from jobs.clients.llm import build_client
     from jobs.steps.summarize import summarize_sync
 

@@ -11,8 +11,11 @@ job store; every job ``coalesce=True``, ``max_instances=1``):
   which still records the runs), then SIGKILL. The first crawl after a (re)start waits
   for the rest of the interval since the last recorded crawl, so restarts never hammer
   the sources. After each crawl: health and alerts, then summarize, then deliver.
-* ``summarize`` once at start (and after every crawl): the summaries issue's
-  :func:`jobs.steps.summarize.summarize_pending` with the ``AsyncOpenAI`` client.
+* ``summarize`` once at start (and after every crawl): the papers to be pushed, with
+  one :class:`jobs.steps.summarize.Summarizer` (the ``AsyncOpenAI`` client) that the bot
+  shares for summaries on demand (/latest, /paper, a new language's window, messages
+  just sent with the fallback layout); good summaries arriving edit those messages
+  (:mod:`jobs.steps.edits`).
 * ``deliver`` every ``delivery_poll_seconds`` (and right after each summarize): plan the
   ledger rows, then send them (:func:`jobs.steps.deliver.deliver_pending`).
 * ``digests`` every minute: digest subscribers whose local hour has come.

@@ -47,6 +47,7 @@ class Service(CrawlChild):
         self.db: Any = None
         self.app: Any = None  # telegram.ext.Application
         self.llm: Any = None
+        self.summarizer: Any = None  # jobs.steps.summarize.Summarizer (scheduled + on demand)
         self.scheduler: AsyncIOScheduler | None = None
         self.exit_code = EXIT_OK
         self.started_at = utc()
@@ -112,8 +113,11 @@ class Service(CrawlChild):
 
     async def _start_components(self) -> None:
         from jobs.clients.llm import build_client
+        from jobs.steps.summarize import Summarizer
 
         self.llm = build_client(self.config, self.secrets)
+        self.summarizer = Summarizer(self.db, config=self.config, client=self.llm,
+                                     on_alert=self._on_alert, on_upgraded=self._on_upgraded)
         if self.no_bot:
             log.info("--no-bot: no Telegram bot; nothing is delivered, alerts go to the log")
             return
@@ -124,6 +128,7 @@ class Service(CrawlChild):
                                      db=self.db)
         self.app.bot_data["run_crawl"] = self.crawl_now
         self.app.bot_data["status_text"] = self.status_text
+        self.app.bot_data["summarizer"] = self.summarizer
         await start_bot(self.app, poll_timeout=10.0)
         if self.config.telegram.channels:
             result = await sync_channels(self.db, bot=self.app.bot, config=self.config)
@@ -272,12 +277,28 @@ class Service(CrawlChild):
         self.wake_delivery()
 
     async def _summarize(self) -> None:
-        from jobs.steps.summarize import summarize_pending
-
         async with self._summarize_lock:
             # it logs its own one-line report
-            await summarize_pending(self.db, config=self.config, client=self.llm,
-                                    on_alert=self._on_alert)
+            await self.summarizer.pending()
+
+    async def _on_upgraded(self, pairs: list[tuple[str, str]]) -> None:
+        """Good summaries arrived: edit the messages that showed the fallback layout."""
+        if self.app is not None:
+            from jobs.steps.edits import edit_upgraded
+
+            await edit_upgraded(self.db, self.app.bot, pairs)
+
+    def _summaries_for_fallbacks(self, since: str) -> None:
+        """Messages just sent showed some papers with the fallback layout (e.g. archived
+        papers in a digest): write those summaries now, in the background."""
+        if self.summarizer is None or not self.summarizer.enabled or self._stop.is_set():
+            return
+
+        async def run() -> None:
+            await self.summarizer.for_waiting_messages(since=since)
+
+        asyncio.get_running_loop().create_task(self._job("summaries-on-demand", run)(),
+                                               name="summaries-on-demand")
 
     async def _on_alert(self, key: str, message: str) -> None:
         if hstore.raise_alert(self.db, key, message):
@@ -311,6 +332,7 @@ class Service(CrawlChild):
         async with self._send_lock:
             while self._deliver_dirty and not self._stop.is_set():
                 self._deliver_dirty = False
+                round_started = iso(utc())
                 plan_deliveries(self.db, config=self.config)
                 try:
                     report = await deliver_pending(self.db, bot=self.app.bot, config=self.config,
@@ -321,12 +343,15 @@ class Service(CrawlChild):
                     return
                 if report.messages or report.failed or report.skipped or report.deactivated:
                     log.info("deliver: %s", report)
+                if report.messages:
+                    self._summaries_for_fallbacks(round_started)
         if health.check_deliveries(self.db, utc()):
             await self._flush_alerts()
 
     async def _digest_job(self) -> None:
         from jobs.steps.deliver import BotUnusable, send_due_digests
 
+        started = iso(utc())
         async with self._send_lock:
             try:
                 report = await send_due_digests(self.db, bot=self.app.bot, config=self.config,
@@ -337,6 +362,8 @@ class Service(CrawlChild):
                 return
             if report.messages or report.failed:
                 log.info("digests: %s", report)
+            if report.messages:
+                self._summaries_for_fallbacks(started)
         if self._deliver_dirty:
             await self._deliver_round()
 

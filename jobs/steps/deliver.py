@@ -52,6 +52,7 @@ from jobs.config import Config
 from jobs.store import delivery as ledger
 from jobs.store import subscribers as subs
 from jobs.store import utcnow
+from jobs.store.fallback_messages import remember_message
 from jobs.store.summaries import best_summary
 
 log = logging.getLogger("paperbot.delivery")
@@ -242,7 +243,8 @@ def paper_view(db: sqlite_utils.Database, arxiv_id: str, lang: str) -> render.Pa
     return render.PaperView(
         arxiv_id=arxiv_id, title=paper["title"], authors=paper["authors"],
         categories=paper["categories"], summary=best_summary(db, arxiv_id, lang),
-        mentions=[m for m in paper["mentions"] if m["role"] == "primary"] or paper["mentions"])
+        mentions=[m for m in paper["mentions"] if m["role"] == "primary"] or paper["mentions"],
+        abstract=paper["abstract"], lang=lang)
 
 
 def labels(lang: str) -> render.Labels:
@@ -399,6 +401,8 @@ class _Sender:
                 return
             note = "sent as plain text: HTML rejected" if plain else None
             ledger.mark_sent(self.db, job.chat_id, job.arxiv_ids, sent.message_id, note=note)
+            # shown with the fallback layout: edited when the summaries arrive (issue 12)
+            remember_message(self.db, job.chat_id, sent.message_id, msg)
             self.report.messages += 1
             self.report.sent += len(job.arxiv_ids)
             self.report.plain_fallbacks += int(plain)

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.render import first_sentences
+
 # Bump when the prompt or the output shape changes: every (paper, language) is then
-# summarized again once (summaries are keyed by model and prompt version).
+# summarized again once (summaries are keyed by model and prompt version). Not bumped for
+# the target language restated after the quoted text and in the field descriptions: it
+# changes no output, and the summaries stored before were language-checked too.
 PROMPT_VERSION = 1
 
 FALLBACK_MODEL = "fallback"
@@ -68,19 +73,33 @@ class SummaryOut(BaseModel):
     )
 
 
-def output_schema() -> dict[str, Any]:
+def output_schema(lang: str | None = None) -> dict[str, Any]:
+    """The JSON schema of the answer; with ``lang``, each field's description names the
+    language it must be written in (models read the descriptions)."""
     schema = SummaryOut.model_json_schema()
     schema.pop("title", None)  # the model's class name, not a field
-    schema["properties"]["key_points"]["maxItems"] = MAX_POINTS
+    props = schema["properties"]
+    props["key_points"]["maxItems"] = MAX_POINTS
     schema["additionalProperties"] = False
+    if lang is not None:
+        name = LANG_NAMES[lang]
+        props["title"]["description"] = f"The paper title translated into {name}."
+        props["tldr"]["description"] = (f"One or two sentences in {name}: what the paper "
+                                        "does and finds.")
+        props["key_points"]["description"] = f"At most three short key points, each in {name}."
+        props["key_points"]["items"]["description"] = f"One key point, written in {name}."
+        props["blogs_said"]["description"] = (
+            f"One or two sentences in {name} on what the blogs wrote, naming each blog by "
+            "its source name.")
     return schema
 
 
-def response_format() -> dict[str, Any]:
+def response_format(lang: str | None = None) -> dict[str, Any]:
     """The ``response_format`` argument for structured output (strict JSON schema)."""
     return {
         "type": "json_schema",
-        "json_schema": {"name": "paper_summary", "strict": True, "schema": output_schema()},
+        "json_schema": {"name": "paper_summary", "strict": True,
+                        "schema": output_schema(lang)},
     }
 
 
@@ -169,7 +188,7 @@ def system_prompt(lang: str, *, structured: bool, firm_lang: bool = False,
     if not structured:
         lines.append(
             "Reply with only the JSON object (no prose before or after it), matching this "
-            "JSON schema: " + json.dumps(output_schema(), ensure_ascii=False)
+            "JSON schema: " + json.dumps(output_schema(lang), ensure_ascii=False)
         )
     if invalid_before:
         lines.append(
@@ -185,7 +204,18 @@ def system_prompt(lang: str, *, structured: bool, firm_lang: bool = False,
     return "\n".join(lines)
 
 
-def user_prompt(paper: PaperInput, lang: str) -> str:
+def language_reminder(lang: str, *, firm: bool = False) -> str:
+    """The target language, stated again after the quoted texts (the last thing the model
+    reads before answering is in the blogs' languages otherwise)."""
+    name = LANG_NAMES[lang]
+    line = (f"Answer in {name} [{lang}]: write the title, the tldr, every key point and "
+            f"blogs_said in {name}, whatever the language of the quoted texts above.")
+    if firm:
+        line += f" Your previous answer was not in {name}; this one must be."
+    return line
+
+
+def user_prompt(paper: PaperInput, lang: str, *, firm_lang: bool = False) -> str:
     parts = [
         f"Target language: {LANG_NAMES[lang]} [{lang}]",
         "",
@@ -209,6 +239,7 @@ def user_prompt(paper: PaperInput, lang: str) -> str:
             body or "(the post only links the paper)",
             "</blog_text>",
         ]
+    parts += ["", language_reminder(lang, firm=firm_lang)]
     return "\n".join(parts)
 
 
@@ -220,7 +251,7 @@ def build_messages(paper: PaperInput, lang: str, *, structured: bool, firm_lang:
     return [
         {"role": "system", "content": system_prompt(
             lang, structured=structured, firm_lang=firm_lang, invalid_before=invalid_before)},
-        {"role": "user", "content": user_prompt(paper, lang)},
+        {"role": "user", "content": user_prompt(paper, lang, firm_lang=firm_lang)},
     ]
 
 
@@ -336,6 +367,13 @@ class SummaryFields:
         body = " ".join([self.title, self.tldr, *self.key_points, self.blogs_said])
         return _URL.sub(" ", body)
 
+    def fields_for_lang_check(self) -> list[tuple[str, str]]:
+        """(name, text) of each field whose language is checked: the TL;DR, each key
+        point and what the blogs said (the title may rightly keep the paper's English)."""
+        return [("tldr", self.tldr),
+                *((f"key_points[{i}]", p) for i, p in enumerate(self.key_points)),
+                ("blogs_said", self.blogs_said)]
+
     def as_dict(self) -> dict[str, Any]:
         return {"title": self.title, "tldr": self.tldr, "key_points": list(self.key_points),
                 "blogs_said": self.blogs_said}
@@ -353,23 +391,32 @@ def clean_output(out: SummaryOut, *, allowed_urls: set[str]) -> SummaryFields:
     return SummaryFields(title=title, tldr=tldr, key_points=points, blogs_said=blogs)
 
 
+# Fields with fewer letters than this are not language-checked: a key point such as
+# "RLHF, DPO, PPO" is in no language.
+MIN_LETTERS_FOR_LANG_CHECK = 12
+
+
+def wrong_language_fields(fields: SummaryFields, lang: str,
+                          detect: Callable[[str], str | None],
+                          names: Iterable[str] = ()) -> list[str]:
+    """The checked fields (see ``fields_for_lang_check``) that ``detect`` finds in
+    another language than ``lang``. ``names`` (the blogs' source names) are left out of
+    the text checked."""
+    names = [n for n in names if n]
+    bad = []
+    for field_name, value in fields.fields_for_lang_check():
+        sample = _URL.sub(" ", value)
+        for n in names:
+            sample = sample.replace(n, " ")
+        if sum(ch.isalpha() for ch in sample) < MIN_LETTERS_FOR_LANG_CHECK:
+            continue
+        got = detect(sample)
+        if got is not None and got != lang:
+            bad.append(field_name)
+    return bad
+
+
 # --------------------------------------------------------------------------- fallback
-
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+(?=[A-Z0-9\"'(\[가-힣\u3040-\u30ff\u4e00-\u9fffА-ЯЁ])")
-
-
-def first_sentences(text: str, n: int = 2, limit: int = 400) -> str:
-    text = _WS.sub(" ", (text or "").replace("\n", " ")).strip()
-    if not text:
-        return ""
-    sentences = _SENTENCE_END.split(text)
-    out = ""
-    for s in sentences[:n]:
-        if out and len(out) + len(s) + 1 > limit:
-            break
-        out = f"{out} {s}".strip()
-    return truncate(out, limit)
-
 
 def fallback_summary(paper: PaperInput, lang: str) -> SummaryFields:
     """A summary built without a model: the first sentences of the English abstract plus

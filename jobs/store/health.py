@@ -131,14 +131,6 @@ def delivery_outcomes_since(db: sqlite_utils.Database, since: str) -> dict[str, 
     return out
 
 
-def summaries_missing(db: sqlite_utils.Database, langs: list[str]) -> dict[str, int]:
-    """Per language: pushable papers (a primary mention) without any summary in it yet."""
-    return {lang: db.execute(
-        "select count(*) from papers p where p.has_primary = 1 and not exists("
-        "select 1 from summaries x where x.arxiv_id = p.arxiv_id and x.lang = ?)",
-        [lang]).fetchone()[0] for lang in langs}
-
-
 # --- heartbeat ----------------------------------------------------------------------------
 def write_heartbeat(db: sqlite_utils.Database, beat: dict[str, Any]) -> None:
     set_meta(db, _HEARTBEAT_KEY, dumps(beat))

@@ -226,6 +226,39 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v2_summaries_on_demand(db: sqlite_utils.Database) -> None:
+    """Issue 12: summaries written when someone will read them, messages edited when a
+    better summary arrives."""
+    if "lang_since" not in db["subscribers"].columns_dict:
+        # when the subscriber started reading their current language: papers first seen
+        # before it are not pushed to them in it, so they are not summarized ahead for them
+        db.execute("alter table subscribers add column lang_since text")
+        db.execute("update subscribers set lang_since = subscribed_at")
+    if "flagged_runs" not in db["summaries"].columns_dict:
+        # runs that ended with the summary still in the wrong language (retries are bounded)
+        db.execute("alter table summaries add column flagged_runs integer not null default 0")
+        db.execute("update summaries set flagged_runs = 1 where lang_ok = 0")
+    # messages sent with the fallback layout (no good summary yet) in the last 48 hours:
+    # one row per paper of the message, in message order; edited when the summaries arrive
+    db["fallback_messages"].create(
+        {
+            "chat_id": int,
+            "message_id": int,
+            "position": int,
+            "arxiv_id": str,
+            "lang": str,
+            "layout": str,  # paper (one paper, full layout) | list (/latest, digest)
+            "header": str,  # the list's header (HTML) in the first message, else NULL
+            "waiting": int,  # 1: shown with the fallback layout, not upgraded yet
+            "sent_at": str,
+        },
+        pk=("chat_id", "message_id", "position"),
+        if_not_exists=True,
+    )
+    db["fallback_messages"].create_index(["arxiv_id", "lang"], if_not_exists=True)
+    db["fallback_messages"].create_index(["sent_at"], if_not_exists=True)
+
+
 def _add_columns(db: sqlite_utils.Database, table: str, columns: dict[str, type]) -> None:
     have = set(db[table].columns_dict)
     for name, kind in columns.items():
@@ -233,7 +266,7 @@ def _add_columns(db: sqlite_utils.Database, table: str, columns: dict[str, type]
             db[table].add_column(name, kind)
 
 
-def _v2_title_resolution(db: sqlite_utils.Database) -> None:
+def _v3_title_resolution(db: sqlite_utils.Database) -> None:
     """Link-less entries resolved from a queue: their ranked title candidates, the searches
     spent on them, the papers that were plausible when ambiguous; relink rows for linked
     IDs whose title contradicts the entry; one cache of arXiv searches shared by all."""
@@ -267,7 +300,8 @@ def _v2_title_resolution(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_title_resolution]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_initial, _v2_summaries_on_demand, _v3_title_resolution]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

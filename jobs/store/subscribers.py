@@ -39,15 +39,16 @@ def subscribe(db: sqlite_utils.Database, chat_id: int, *, lang: str, kind: str =
         if row is None:
             db.execute(
                 "insert into subscribers(chat_id, kind, username, lang, mode, digest_hour, tz, "
-                "topics, active, from_config, subscribed_at, updated_at) "
-                "values(?, ?, ?, ?, 'instant', 9, 'UTC', '[]', 1, 0, ?, ?)",
-                [chat_id, kind, username, lang, now, now])
+                "topics, active, from_config, subscribed_at, lang_since, updated_at) "
+                "values(?, ?, ?, ?, 'instant', 9, 'UTC', '[]', 1, 0, ?, ?, ?)",
+                [chat_id, kind, username, lang, now, now, now])
             status = "new"
         elif not row[0]:
             db.execute(
                 "update subscribers set active = 1, inactive_reason = null, subscribed_at = ?, "
-                "username = coalesce(?, username), updated_at = ? where chat_id = ?",
-                [now, username, now, chat_id])
+                "lang_since = ?, username = coalesce(?, username), updated_at = ? "
+                "where chat_id = ?",
+                [now, now, username, now, chat_id])
             status = "revived"
         else:
             db.execute("update subscribers set username = coalesce(?, username) "
@@ -79,18 +80,27 @@ def update_settings(db: sqlite_utils.Database, chat_id: int, **values: Any) -> d
         return get(db, chat_id)
     if "topics" in values:
         values["topics"] = dumps(list(values["topics"]))
+    now = utcnow()
     sets = ", ".join(f"{k} = ?" for k in values)
+    params = [*values.values()]
+    if "lang" in values:  # a new language starts now (its summaries are written from now on)
+        sets += ", lang_since = case when lang is ? then lang_since else ? end"
+        params += [values["lang"], now]
     db.execute(f"update subscribers set {sets}, updated_at = ? where chat_id = ?",
-               [*values.values(), utcnow(), chat_id])
+               [*params, now, chat_id])
     return get(db, chat_id)
 
 
 def list_subscribers(db: sqlite_utils.Database, *, active_only: bool = False) -> list[dict]:
+    """Every subscriber with ``messages_sent`` (Telegram messages: a digest carries several
+    papers) and ``papers_sent`` (papers delivered)."""
     where = "where s.active = 1" if active_only else ""
     return [_row(r) for r in db.query(
         f"select {', '.join('s.' + c.strip() for c in _COLUMNS.split(','))}, "
+        "(select count(distinct d.message_id) from deliveries d where d.chat_id = s.chat_id "
+        "and d.state = 'sent') as messages_sent, "
         "(select count(*) from deliveries d where d.chat_id = s.chat_id and d.state = 'sent') "
-        "as sent from subscribers s " + where + " order by s.from_config desc, s.chat_id")]
+        "as papers_sent from subscribers s " + where + " order by s.from_config desc, s.chat_id")]
 
 
 def active(db: sqlite_utils.Database, *, lang: str | None = None,
@@ -141,11 +151,14 @@ def sync_channels(db: sqlite_utils.Database, channels: Iterable[dict], *,
             if row is None:
                 db.execute(
                     "insert into subscribers(chat_id, kind, username, lang, mode, digest_hour, "
-                    "tz, topics, active, from_config, subscribed_at, updated_at) "
-                    "values(?, 'channel', ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)",
-                    [ch["chat_id"], *vals, now, now])
+                    "tz, topics, active, from_config, subscribed_at, lang_since, updated_at) "
+                    "values(?, 'channel', ?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?)",
+                    [ch["chat_id"], *vals, now, now, now])
                 added += 1
             else:
+                db.execute(
+                    "update subscribers set lang_since = case when lang is ? then lang_since "
+                    "else ? end where chat_id = ?", [ch["lang"], now, ch["chat_id"]])
                 db.execute(
                     "update subscribers set username = coalesce(?, username), lang = ?, "
                     "mode = ?, digest_hour = ?, tz = ?, topics = ?, from_config = 1, "

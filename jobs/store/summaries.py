@@ -15,17 +15,42 @@ def best_summary(db: sqlite_utils.Database, arxiv_id: str, lang: str) -> dict | 
     else the newest fallback; None when there is none. ``key_points`` is a list."""
     row = db.execute(
         "select arxiv_id, lang, model, prompt_version, title, tldr, key_points, blogs_said, "
-        "is_fallback, lang_ok, created_at from summaries where arxiv_id = ? and lang = ? "
-        "order by is_fallback asc, created_at desc limit 1",
+        "is_fallback, lang_ok, created_at, flagged_runs from summaries "
+        "where arxiv_id = ? and lang = ? order by is_fallback asc, created_at desc limit 1",
         [arxiv_id, lang],
     ).fetchone()
     if row is None:
         return None
     keys = ["arxiv_id", "lang", "model", "prompt_version", "title", "tldr", "key_points",
-            "blogs_said", "is_fallback", "lang_ok", "created_at"]
+            "blogs_said", "is_fallback", "lang_ok", "created_at", "flagged_runs"]
     out = dict(zip(keys, row, strict=True))
     out["key_points"] = loads(out["key_points"], [])
     return out
+
+
+def is_good(summary: dict | None) -> bool:
+    """A summary a reader may get as a summary: model-written and in the right language
+    (anything else is shown with the fallback layout)."""
+    return bool(summary) and not summary.get("is_fallback") and bool(summary.get("lang_ok", 1))
+
+
+def good_ids(db: sqlite_utils.Database, arxiv_ids: Sequence[str], lang: str) -> set[str]:
+    """Which of ``arxiv_ids`` have a good summary in ``lang``."""
+    ids = list(dict.fromkeys(arxiv_ids))
+    if not ids:
+        return set()
+    marks = ",".join("?" * len(ids))
+    return {r[0] for r in db.execute(
+        f"select distinct arxiv_id from summaries where lang = ? and arxiv_id in ({marks}) "
+        "and is_fallback = 0 and lang_ok = 1", [lang, *ids])}
+
+
+def latest_ids(db: sqlite_utils.Database, *, limit: int) -> list[str]:
+    """The /latest window: the newest papers blogs wrote about (primary mentions), whatever
+    is summarized (missing summaries are written when the window is shown)."""
+    return [r[0] for r in db.execute(
+        "select arxiv_id from papers where has_primary = 1 "
+        "order by first_seen_at desc, arxiv_id desc limit ?", [limit])]
 
 
 # --------------------------------------------------------------------------- summarize step
@@ -34,6 +59,9 @@ FALLBACK_MODEL = "fallback"
 # Outcomes of an LLM call that count as a failure for the paper (see ``record_usage``);
 # 'unsupported' (the endpoint refused structured output) is the endpoint's, not the paper's.
 FAILED_OUTCOMES = ("error", "timeout", "invalid")
+# Runs that may end with a summary still in the wrong language before it is left flagged
+# (each run costs at most two calls).
+MAX_FLAGGED_RUNS = 3
 
 
 def utc_day(now: str | None = None) -> str:
@@ -47,6 +75,16 @@ def wanted_languages(db: sqlite_utils.Database, config: Any) -> list[str]:
         "and lang != ''")}
     langs.update(ch.lang for ch in config.telegram.channels if ch.lang)
     return sorted(langs)
+
+
+def push_since(db: sqlite_utils.Database) -> dict[str, str]:
+    """Per language: since when someone reads it, i.e. the earliest moment an active
+    subscriber subscribed *and* chose that language. Papers first seen before it are
+    pushed to nobody in that language, so they are not summarized ahead in it."""
+    return {r[0]: r[1] for r in db.execute(
+        "select lang, min(max(subscribed_at, coalesce(lang_since, subscribed_at))) "
+        "from subscribers where active = 1 and lang is not null and subscribed_at is not null "
+        "group by lang")}
 
 
 def _primary_counts_sql() -> str:
@@ -64,15 +102,20 @@ def papers_needing_summary(
     resummarize_on_new_mention: bool = False,
     max_failed_calls_per_day: int | None = None,
     day: str | None = None,
+    pushable_since: str | None = None,
+    pushable_only: bool = False,
 ) -> list[str]:
     """Papers with a primary mention that need a summary in ``lang`` from ``model``
     (newest first).
 
     For a real model: no summary yet for (paper, lang, model, prompt_version) — a
-    fallback-only paper therefore qualifies (it gets upgraded) — or, with
+    fallback-only paper therefore qualifies (it gets upgraded), and so does one still in
+    the wrong language after fewer than ``MAX_FLAGGED_RUNS`` runs — or, with
     ``resummarize_on_new_mention``, one written when fewer primary mentions existed.
     Papers whose calls failed ``max_failed_calls_per_day`` times today wait for tomorrow.
     For ``model == 'fallback'``: papers with no summary of any kind in ``lang``.
+    ``pushable_only``: only papers to be pushed (not archived), first seen at or after
+    ``pushable_since`` when given.
     """
     params: list[Any] = []
     if model == FALLBACK_MODEL:
@@ -80,14 +123,14 @@ def papers_needing_summary(
                 "and s.lang = ?)")
         params.append(lang)
     else:
-        same = ("s.arxiv_id = p.arxiv_id and s.lang = ? and s.model = ? "
-                "and s.prompt_version = ?")
+        done = ("s.arxiv_id = p.arxiv_id and s.lang = ? and s.model = ? "
+                "and s.prompt_version = ? and (s.lang_ok = 1 or s.flagged_runs >= ?)")
         if resummarize_on_new_mention:
-            cond = (f"not exists (select 1 from summaries s where {same} "
+            cond = (f"not exists (select 1 from summaries s where {done} "
                     f"and coalesce(s.mentions_count, 0) >= {_primary_counts_sql()})")
         else:
-            cond = f"not exists (select 1 from summaries s where {same})"
-        params += [lang, model, prompt_version]
+            cond = f"not exists (select 1 from summaries s where {done})"
+        params += [lang, model, prompt_version, MAX_FLAGGED_RUNS]
         if max_failed_calls_per_day:
             marks = ",".join("?" * len(FAILED_OUTCOMES))
             cond += (f" and (select count(*) from llm_usage u where u.arxiv_id = p.arxiv_id "
@@ -95,6 +138,11 @@ def papers_needing_summary(
                      f"and u.outcome in ({marks})) < ?")
             params += [lang, model, day or utc_day(), *FAILED_OUTCOMES,
                        max_failed_calls_per_day]
+    if pushable_only:
+        cond += " and p.notify = 1"
+        if pushable_since is not None:
+            cond += " and p.first_seen_at >= ?"
+            params.append(pushable_since)
     sql = f"select p.arxiv_id from papers p where p.has_primary = 1 and {cond}"
     if paper_ids is not None:
         ids = list(paper_ids)
@@ -149,24 +197,27 @@ def save_summary(
     completion_tokens: int = 0,
 ) -> None:
     """Store (or replace) one summary. A model-written summary replaces the fallback
-    for the same paper and language."""
+    for the same paper and language. A summary stored with ``lang_ok=False`` (still in
+    the wrong language) counts one more flagged run; a later good one replaces it."""
     is_fallback = int(model == FALLBACK_MODEL)
     with transaction(db):
         db.execute(
             "insert into summaries(arxiv_id, lang, model, prompt_version, title, tldr, "
-            "key_points, blogs_said, is_fallback, lang_ok, mentions_count, prompt_tokens, "
-            "completion_tokens, created_at) values(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "key_points, blogs_said, is_fallback, lang_ok, flagged_runs, mentions_count, "
+            "prompt_tokens, completion_tokens, created_at) "
+            "values(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "on conflict(arxiv_id, lang, model, prompt_version) do update set "
             "title = excluded.title, tldr = excluded.tldr, key_points = excluded.key_points, "
             "blogs_said = excluded.blogs_said, lang_ok = excluded.lang_ok, "
+            "flagged_runs = summaries.flagged_runs + excluded.flagged_runs, "
             "mentions_count = excluded.mentions_count, "
             "prompt_tokens = summaries.prompt_tokens + excluded.prompt_tokens, "
             "completion_tokens = summaries.completion_tokens + excluded.completion_tokens, "
             "created_at = excluded.created_at",
             [arxiv_id, lang, model, prompt_version, fields["title"], fields["tldr"],
              dumps(list(fields.get("key_points") or [])), fields.get("blogs_said") or "",
-             is_fallback, int(lang_ok), mentions_count, prompt_tokens, completion_tokens,
-             utcnow()],
+             is_fallback, int(lang_ok), int(not lang_ok), mentions_count, prompt_tokens,
+             completion_tokens, utcnow()],
         )
         if not is_fallback:
             db.execute("delete from summaries where arxiv_id = ? and lang = ? and is_fallback = 1",
@@ -245,6 +296,8 @@ def summary_status(db: sqlite_utils.Database, config: Any) -> dict[str, Any]:
             "select lang, is_fallback, count(*) from summaries group by lang, is_fallback"):
         per_lang.setdefault(lang, {"model": 0, "fallback": 0})[
             "fallback" if fallback else "model"] = n
+    flagged = {r[0]: r[1] for r in db.execute(
+        "select lang, count(*) from summaries where lang_ok = 0 group by lang order by lang")}
     tokens_today = sum(p + c for _, p, c in by_model_today)
     budget = config.llm.daily_token_budget
     return {
@@ -258,9 +311,26 @@ def summary_status(db: sqlite_utils.Database, config: Any) -> dict[str, Any]:
         "calls_today": calls_today,
         "failed_calls_today": failed_today,
         "summaries": per_lang,
-        "flagged_language": db.execute(
-            "select count(*) from summaries where lang_ok = 0").fetchone()[0],
+        "flagged_language": sum(flagged.values()),
+        "flagged_by_lang": flagged,
     }
+
+
+def pending_counts(db: sqlite_utils.Database, config: Any) -> dict[str, int]:
+    """Per wanted language: papers to be pushed that have no summary in it yet (archived
+    papers are summarized when someone asks, so they are not pending)."""
+    since = push_since(db)
+    out = {}
+    for lang in wanted_languages(db, config):
+        sql = ("select count(*) from papers p where p.has_primary = 1 and p.notify = 1 "
+               "and not exists(select 1 from summaries x where x.arxiv_id = p.arxiv_id "
+               "and x.lang = ?)")
+        params: list[Any] = [lang]
+        if since.get(lang):
+            sql += " and p.first_seen_at >= ?"
+            params.append(since[lang])
+        out[lang] = db.execute(sql, params).fetchone()[0]
+    return out
 
 
 def has_summary(db: sqlite_utils.Database, arxiv_id: str, lang: str) -> bool:

@@ -1,0 +1,81 @@
+"""Pure helpers of the settings commands: inline keyboards, settings and mode text,
+time zone names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import i18n, topics
+
+COMMON_TIMEZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "Asia/Seoul",
+                    "Asia/Tokyo", "Asia/Shanghai", "Asia/Kolkata", "America/New_York",
+                    "America/Los_Angeles")
+
+
+def describe_mode(sub: dict, lang: str) -> str:
+    if sub.get("mode") == "digest":
+        return i18n.raw(lang, "mode_digest").format(hour=sub.get("digest_hour", 9),
+                                                    tz=sub.get("tz") or "UTC")
+    return i18n.raw(lang, "mode_instant")
+
+
+def describe_topics(sub: dict, lang: str) -> str:
+    return ", ".join(sub.get("topics") or []) or i18n.raw(lang, "topics_everything")
+
+
+def settings_text(sub: dict, lang: str) -> str:
+    return i18n.t(lang, "settings", active=i18n.raw(lang, "yes" if sub["active"] else "no"),
+                  lang=i18n.lang_name(sub["lang"]), mode=describe_mode(sub, lang),
+                  tz=sub.get("tz") or "UTC", topics=describe_topics(sub, lang))
+
+
+def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+
+
+def lang_keyboard(langs: Sequence[str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(_rows(
+        [InlineKeyboardButton(i18n.lang_name(code), callback_data=f"lang:{code}")
+         for code in langs], 3))
+
+
+def mode_keyboard(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(i18n.raw(lang, "btn_instant"), callback_data="mode:instant"),
+        InlineKeyboardButton(i18n.raw(lang, "btn_digest"), callback_data="mode:digest"),
+    ]])
+
+
+def hour_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(_rows(
+        [InlineKeyboardButton(f"{h:02d}:00", callback_data=f"hour:{h}") for h in range(24)], 6))
+
+
+def tz_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(_rows(
+        [InlineKeyboardButton(z, callback_data=f"tz:{z}") for z in COMMON_TIMEZONES], 2))
+
+
+def topics_keyboard(current: Sequence[str], lang: str) -> InlineKeyboardMarkup:
+    chosen = {c.casefold() for c in current}
+    buttons = [InlineKeyboardButton(("✓ " if c.casefold() in chosen else "") + c,
+                                    callback_data=f"topic:{c}") for c in topics.COMMON_CATEGORIES]
+    rows = _rows(buttons, 4)
+    rows.append([InlineKeyboardButton(i18n.raw(lang, "btn_clear"), callback_data="topics:clear"),
+                 InlineKeyboardButton(i18n.raw(lang, "btn_done"), callback_data="topics:done")])
+    return InlineKeyboardMarkup(rows)
+
+
+def valid_tz(name: str) -> str | None:
+    name = (name or "").strip()
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        lowered = {z.lower(): z for z in available_timezones()}
+        return lowered.get(name.lower())
+    return name
