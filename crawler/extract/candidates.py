@@ -28,10 +28,14 @@ MAX_CANDIDATES = 8
 
 _SPLITTERS = re.compile(r"\s+/\s+|\s*[|｜]\s*|\s*[:：]\s+|\s*：\s*|\s+[—–-]{1,2}\s+|\s*——\s*")
 _BRACKETED = re.compile(r"[(（\[「『【《\"“]\s*([^()（）\[\]「」『』【】《》\"“”]{2,300}?)\s*[)）\]」』】》\"”]")
+# "Read the paper →", "Book a pilot", "Reference implementation here": buttons, not names
+_CALL_TO_ACTION = re.compile(
+    r"[→»›➜]|\b(?:read|click|here|more|book|sign ?up|subscribe|download|try|join|learn|watch|listen"
+    r"|register|get|buy|demo|code|implementation|github|website|blog|thread|tweet|video|slides)\b", re.I)
 _LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-‐'’.,:;&+/ ]*[A-Za-z0-9)]")
-_COINED = re.compile(
-    r"(?<![\w-])(?:[A-Z][A-Za-z]*(?:[-‐][A-Za-z0-9]+)+|[A-Z]+[a-z]+[A-Z][A-Za-z]*|[A-Z][a-z]*[A-Z]+[a-z]*[A-Za-z]*"
-    r"|[A-Z][A-Za-z]+\d+(?:\.\d+)?[A-Za-z]*|[A-Z][A-Za-z]{1,15} \d(?:\.\d)?(?![\d.]))(?![\w-])")
+_COINED = re.compile(  # longest forms first: "SAM 2" before "SAM", "Llama-3-V" before "Llama"
+    r"(?<![\w-])(?:[A-Z][A-Za-z]{1,15} \d(?:\.\d)?(?![\d.])|[A-Z][A-Za-z0-9]*(?:[-‐][A-Za-z0-9]+)+"
+    r"|[A-Z][A-Za-z]+\d+(?:\.\d+)?[A-Za-z]*|[A-Z]+[a-z]+[A-Z][A-Za-z]*|[A-Z][a-z]*[A-Z]+[a-z]*[A-Za-z]*)(?![\w-])")
 # names too generic to find one paper by
 _GENERIC = frozenset(map(str.lower, """AI LLM LLMs GPT GPU GPUs CPU API APIs NLP CV ML RL RLHF SFT MoE
     ChatGPT GPT-4 GPT-4o GPT-3 GPT-3.5 OpenAI DeepMind Google Meta Microsoft NVIDIA HuggingFace
@@ -88,6 +92,9 @@ def title_candidates(lines: list[Line], e: Entry, post_title: str | None = None)
     if e.title:
         for k, part in enumerate(_parts(e.title)):
             add(part, 0 if k == 0 else 1)
+            if k == 0:  # the coined names of the title come right after it ("SAM 2, first look: …")
+                for m in _COINED.finditer(part):
+                    add(m.group(0), 0)
     span = range(e.start, e.end)
     opener = lines[e.start] if e.start < len(lines) else None
     if opener is not None and opener.body and opener.body != e.title:
@@ -100,7 +107,8 @@ def title_candidates(lines: list[Line], e: Entry, post_title: str | None = None)
                 add(part, 3)
         for lk in line.links:
             if lk.text and not lk.arxiv_id and not P.URL_TEXT.match(lk.text) \
-                    and not P.LINK_TEXT_LABEL.match(lk.text) and not P.DOMAIN_TEXT.match(lk.text):
+                    and not P.LINK_TEXT_LABEL.match(lk.text) and not P.DOMAIN_TEXT.match(lk.text) \
+                    and not _CALL_TO_ACTION.search(lk.text):
                 add(names.clean_title(lk.text), 3)
             if lk.bad_arxiv:  # the text around a truncated / invalid ID
                 around = (line.text[:lk.start] + " " + line.text[lk.start + len(lk.text):]).strip()
@@ -118,9 +126,16 @@ def title_candidates(lines: list[Line], e: Entry, post_title: str | None = None)
             coined[m.group(0)] = coined.get(m.group(0), 0) + 1
     for name in sorted(coined, key=lambda n: -coined[n]):
         add(name, 6)
-    if post_title and e.kind == "single":
-        for k, part in enumerate(_parts(post_title)):
+    if e.kind == "single":
+        for k, part in enumerate(_parts(post_title or "")):
             add(part, 1 if k else 2)
+        for m in _COINED.finditer(post_title or ""):  # "Meta выкатила SAM 2 — …"
+            add(m.group(0), 1)
+        opening = [ln for ln in lines[:8] if ln.text.strip() and not ln.links][:3]
+        for ln in opening:  # "🐍 Mamba — new SSM-based architecture…": the name before the dash
+            head = _SPLITTERS.split(names.clean_title(ln.body), maxsplit=1)[0]
+            if head != names.clean_title(ln.body):
+                add(head, 2)
     seen: set[str] = set()
     out: list[str] = []
     for _rank, text in sorted(ranked, key=lambda r: r[0]):

@@ -15,6 +15,7 @@ import re
 
 from . import names
 from . import patterns as P
+from .candidates import _COINED
 from .lines import Line
 from .segment import (
     Entry,
@@ -244,14 +245,49 @@ def single(lines: list[Line], post_title: str | None, excluded: set[int], anchor
         e.anchor, e.text_id, e.title = cited[0], cited[1], e.title or cited[2]
         e.skip.add(cited[0])
         return [e]
+    labelled = next((ln for j, ln in enumerate(lines) if j not in excluded and ln.label == "paper"
+                     and not ln.links and not ln.ids and names.title_ok(names.clean_title(ln.label_rest))), None)
+    if labelled is not None:  # "Статья: KAN: Kolmogorov-Arnold Networks" with the link stripped
+        e.title = e.title or names.clean_title(labelled.label_rest)
+        e.flag = "named"
+        return [e]
+    body = " ".join(line.body for line in lines[:60] if not line.link_only)
+    if not P.PAPER_HINT.search(f"{post_title or ''} {body}"):
+        return []
     if post_title and not any(line.ids or any(lk.bad_arxiv for lk in line.links) for line in lines):
         title = names.paren_title(post_title) or post_title.strip()
-        body = " ".join(line.text for line in lines[:60])
-        if (names.title_ok(title) or e.title) and P.PAPER_HINT.search(body):
+        if names.title_ok(title) or e.title:
             e.title = e.title or title
             e.flag = "post-title"
             return [e]
+    # a post about one paper it names only in its headline or opening ("Meta выкатила SAM 2",
+    # "🐍 Mamba — new SSM…", "Phi-3 로컬에서 돌려보고…"): found by those names, if anywhere
+    named = _headline_names(lines, post_title)
+    if named and P.STRONG_PAPER_HINT.search(f"{post_title or ''} {body}"):
+        e.title = e.title or named[0]
+        e.flag = "named"
+        return [e]
     return []
+
+
+def _headline_names(lines: list[Line], post_title: str | None) -> list[str]:
+    """The names a post's headline and opening give its subject: coined names and English
+    titles in the post title, the name before "—" / ":" of its first lines, bold names there."""
+    out: list[str] = []
+    title = post_title or ""
+    if (paren := names.paren_title(title)):
+        out.append(paren)
+    out += [m.group(0) for m in _COINED.finditer(title)]
+    for part in re.split(r"\s+[—–-]\s+|[:：|]\s*", title):
+        if names.latin_part(part) and names.title_ok(part.strip()) and len(part.split()) >= 2:
+            out.append(part.strip())
+    opening = [ln for ln in lines[:8] if ln.text.strip() and not ln.link_only][:3]
+    for ln in opening:
+        head = re.split(r"\s+[—–-]\s+|[:：]\s+", names.clean_title(ln.body), maxsplit=1)
+        if len(head) == 2 and (_COINED.fullmatch(head[0].strip()) or names.title_ok(head[0].strip())):
+            out.append(head[0].strip())
+        out += [s for s in ln.strong if _COINED.fullmatch(s.strip()) or (names.title_ok(s) and len(s.split()) >= 3)]
+    return list(dict.fromkeys(o for o in out if o))
 
 
 _PRESENTING = re.compile(

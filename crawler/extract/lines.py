@@ -128,6 +128,12 @@ def _only_decoration(rest: str) -> bool:
 _SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<!\bvs)(?<!\bal)(?<!\betc)(?<!\bFig)(?<!\bNo)[a-z\u0400-\u04ff]{3,}[.!]\s+\S")
 
 
+# "5.12 stars / hour", "microsoft/LLMLingua • 10 Oct 2023", "1,671": counters, repos, dates
+_NOT_A_TITLE = re.compile(
+    r"^\s*\d+[.,]\d+\b|(?<![\w.])[\w.-]+/[\w.-]+(?![\w./])\s*[•·|]|\b\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug"
+    r"|sep|oct|nov|dec)[a-z]* \d{4}\b", re.I)
+
+
 def _coined(word: str) -> bool:
     """A one-word name a paper goes by: "LoRA", "Phi-3", "FlashAttention", "GPT4"."""
     return word[0].isupper() and (any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word))
@@ -143,7 +149,7 @@ def title_like(text: str) -> bool:
     last = t[-1]
     if last in P.SENTENCE_END and not (last in "?？" and len(t) < 160) and not t.endswith("..."):
         return False
-    if t.count("。") or t.count(". ") > 1 or _SENTENCE_BREAK.search(t):
+    if t.count("。") or t.count(". ") > 1 or _SENTENCE_BREAK.search(t) or _NOT_A_TITLE.search(t):
         return False
     latin_words = len(P.LATIN_WORD.findall(t))
     cjk = len(P.CJK.findall(t))

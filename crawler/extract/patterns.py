@@ -153,7 +153,14 @@ DATE_LINE = re.compile(
     r"|\d{1,2}\s+[а-я]+\s+\d{4})\b", re.I)
 SENTENCE_END = frozenset(".。!！?？;；…")
 PAPER_HINT = re.compile(
-    r"\b(?:paper|authors?|preprint|arxiv|we propose|this work)\b|автор|стать|исследовател|论文|作者|研究|提出"
-    r"|論文|著者|提案|논문|저자|연구|제안", re.I)
+    r"\b(?:paper|authors?|preprint|arxiv|we propose|this work|technical report|tech report)\b"
+    r"|автор|стать|исследовател|отч[её]т|论文|作者|研究|提出|技术报告|論文|著者|提案|技術レポート|テクニカルレポート"
+    r"|논문|저자|연구|제안|기술\s*리포트|기술\s*보고서", re.I)
 # "Christiano et al., 2017." / "(Rafailov et al., NeurIPS 2023)" / "Gao, Schulman, Hilton (2022)"
 CITATION_NOTE = re.compile(r"^[(（]?[^()（）]{0,80}(?:et al\.?|(?:19|20)\d\d)[^()（）]{0,20}[)）]?[.,]?$")
+# stronger: the post is about a paper (not "в этой статье" = "in this article")
+STRONG_PAPER_HINT = re.compile(
+    r"\b(?:paper|preprint|arxiv|technical report|tech report|the authors)\b|препринт|авторы\s+(?:статьи|предлага)"
+    r"|(?<!этой )(?<!данной )(?<!нашей )(?<!моей )(?<!прошлой )\bстать[июяе]\b|техотч[её]т|техническ\w+\s+отч[её]т"
+    r"|论文|技术报告|論文|テクニカルレポート|技術レポート"
+    r"|논문|기술\s*리포트|기술\s*보고서", re.I)

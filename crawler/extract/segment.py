@@ -107,8 +107,8 @@ def bare_link_lists(lines: list[Line]) -> set[int]:
 
 
 def _title_link(line: Line) -> bool:
-    """A line that is one paper link whose text is a title ("[Attention Is All…](arXiv)")."""
-    lk = line.paper_link
+    """A line that is one (paper) link whose text is a title ("[Attention Is All…](arXiv)")."""
+    lk = line.paper_link or (line.links[0] if len(line.links) == 1 and line.link_only else None)
     return lk is not None and bool(lk.text) and not P.URL_TEXT.match(lk.text) \
         and not P.LINK_TEXT_LABEL.match(lk.text) and names.title_ok(names.clean_title(lk.text))
 
@@ -156,8 +156,8 @@ def find_anchors(lines: list[Line], excluded: set[int]) -> dict[int, Anchor]:
 def _opener_ok(line: Line) -> bool:
     if line.table or line.hint in ("hr", "pre") or line.ref or line.sub or line.more or line.date:
         return False
-    if line.label == "title":
-        return True
+    if line.label == "title" or (line.link_only and line.label is None and _title_link(line)):
+        return True  # a title label, or a title that is a link ("<h3><a>Title</a></h3>")
     return line.title_like or (line.num is not None and names.title_ok(names.clean_title(line.body))
                                and len(line.body) < 220)
 
@@ -169,7 +169,7 @@ def _style(line: Line) -> tuple | None:
     if line.num is not None and line.num[0] != "bracket" and (line.title_like or line.lead is not None
                                                               or _opener_ok(line) or line.num[0] == "solo"):
         return ("num", line.num[0])
-    if line.hint in ("h1", "h2", "h3", "h4", "h5", "h6", "b") and line.title_like:
+    if line.hint in ("h1", "h2", "h3", "h4", "h5", "h6", "b") and (line.title_like or _title_link(line)):
         return ("hint", line.hint)
     return None
 

@@ -246,6 +246,7 @@ class Decision:
     plausible: tuple[str, ...] = ()  # the papers that were acceptable (several: ambiguous)
 
 
+_REPORT = re.compile(r"\s+(?:technical|tech)\s+report\s*$", re.I)
 _STRENGTH = {"exact": 4, "fuzzy": 3, "contains": 2, "name": 1}
 _HEAD = re.compile(r"\s*(?::|：|\s[-–—]\s)\s*")
 
@@ -299,9 +300,10 @@ def judge(candidate: str, paper: Paper, *, post_date: str | None = None,
     elif len(title.split()) >= 3 and f" {title} " in f" {cand} ":
         rule = "contains"
     else:
-        head = title_head(paper.title)
-        if head and _name_key(head) == _name_key(candidate) and distinctive(candidate):
-            rule = "name"
+        head = title_head(paper.title) or paper.title
+        key = _name_key(_REPORT.sub("", candidate))
+        if distinctive(candidate) and key and _name_key(_REPORT.sub("", head)) == key:
+            rule = "name"  # "Mamba: Linear-Time …", "Qwen2 Technical Report", "Phi-3 Technical Report: …"
     if rule is None:
         return Verdict(None, "no-match")
     posted, published = _date(post_date), _date(paper.published)
@@ -349,36 +351,75 @@ def decide(candidates: Sequence[str], papers: Iterable[Paper], *, post_date: str
 
 def link_verdict(entry_title: str | None, candidates: Sequence[str], arxiv_title: str,
                  arxiv_abstract: str = "") -> str:
-    # only names the entry's title gives can contradict a link; names met in the commentary
-    # (baselines, datasets, other models) can only confirm it
-    titled = [c for c in candidates if entry_title and c.casefold() in entry_title.casefold()]
-    verdict = _link_verdict(entry_title, titled, arxiv_title, arxiv_abstract)
-    if verdict == "agrees" or not candidates:
-        return verdict
-    others = _link_verdict(None, [c for c in candidates if c not in titled], arxiv_title, arxiv_abstract)
-    return "agrees" if others == "agrees" else verdict
-
-
-def _link_verdict(entry_title: str | None, candidates: Sequence[str], arxiv_title: str,
-                  arxiv_abstract: str = "") -> str:
-    """"agrees", "contradicts" or "unknown" for a linked ID whose arXiv title (and abstract)
-    we know. A Latin-script entry title is compared with the arXiv title
-    (:func:`titles_disagree`); an entry in another script is judged by the English title or
-    the distinctive names it gives (a name that appears in the arXiv title or abstract
-    agrees; names that all miss contradict); no comparable words → "unknown"."""
-    names = [c for c in ([entry_title] if entry_title else []) + list(candidates)
-             if c and _mostly_latin(normalize_title(c))]
-    if not names:
-        return "unknown"
-    title_words = f" {normalize_title(arxiv_title)} "
-    text_words = f" {normalize_title(arxiv_title + ' ' + (arxiv_abstract or ''))} "
+    """"agrees", "contradicts" or "unknown": is the linked arXiv paper the one the entry
+    presents? Agrees when a distinctive word the entry gives (its title, a coined name, an
+    English title) is in the arXiv title or abstract, or an acronym of it ("DPO"); contradicts
+    only when the entry's own title is a real title — a coined name, a "Name: …" title or
+    Title Case words — and shares none of that with the paper. Names met only in the
+    commentary (baselines, datasets) can confirm a link, never contradict it."""
+    text = f" {normalize_title(arxiv_title + ' ' + (arxiv_abstract or ''))} "
+    acronyms = _acronyms(arxiv_title)
+    names = ([entry_title] if entry_title else []) + [c for c in candidates if c]
     for name in names:
-        norm = normalize_title(name)
-        if not titles_disagree(name, arxiv_title) and len(norm.split()) >= 3:
+        if _shares(name, text, acronyms, arxiv_title):
             return "agrees"
-        if distinctive(name) and (f" {norm} " in text_words or _name_key(name) in _name_key(arxiv_title)):
-            return "agrees"
-        if len(norm.split()) >= 2 and f" {norm} " in title_words:
-            return "agrees"
-    distinct = [n for n in names if distinctive(n)]
-    return "contradicts" if distinct else "unknown"
+    own = [entry_title] if entry_title and _real_title(entry_title) else []
+    own += [c for c in candidates if entry_title and c.casefold() in entry_title.casefold()
+            and _coined(c)]
+    return "contradicts" if own else "unknown"
+
+
+_CITATION = re.compile(r"\bet al\b|\b(?:19|20)\d\d\b")
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in normalize_title(text).split() if len(w) >= 3 and w not in _STOPWORDS]
+
+
+def _shares(name: str, text: str, acronyms: set[str], arxiv_title: str = "") -> bool:
+    norm = normalize_title(name)
+    if _mostly_latin(norm) and len(norm.split()) >= 2 and not titles_disagree(name, arxiv_title):
+        return True
+    key = _name_key(name)
+    if len(key) >= 4 and key in _name_key(arxiv_title):
+        return True
+    for word in _words(name):
+        if word not in _COMMON and f" {word} " in text:
+            return True
+    return any(tok in acronyms for tok in re.findall(r"\b[A-Z][A-Za-z]{1,6}\b", name)
+               if sum(c.isupper() for c in tok) >= 2)
+
+
+def _acronyms(title: str) -> set[str]:
+    """Initials of consecutive capitalised words: "Direct Preference Optimization" → DPO."""
+    words = re.findall(r"[A-Za-z][\w'-]*", title)
+    out = set()
+    for i in range(len(words)):
+        for j in range(i + 2, min(len(words), i + 6) + 1):
+            span = [w for w in words[i:j] if w.lower() not in _STOPWORDS]
+            if len(span) >= 2:
+                out.add("".join(w[0].upper() for w in span))
+    return out
+
+
+def _coined(name: str) -> bool:
+    """A name made up for a paper: a word with inner capitals, digits or a hyphen
+    ("LLaVA-RLHF", "Phi-3", "KAN", "ReST-MCTS"), not a year or a citation."""
+    raw = name.strip()
+    if len(raw.split()) > 3 or _CITATION.search(raw) or not _mostly_latin(normalize_title(raw)):
+        return False
+    return any(len(tok) >= 2 and (any(c.isdigit() for c in tok) or any(c.isupper() for c in tok[1:])
+                                  or "-" in tok.strip("-"))
+               for tok in raw.split())
+
+
+def _real_title(title: str) -> bool:
+    """A paper title, not a sentence, a citation or a page heading: a coined name, a
+    "Name: subtitle", or mostly capitalised words."""
+    if not _mostly_latin(normalize_title(title)) or _CITATION.search(title):
+        return False
+    head = title.split(":")[0].strip()
+    if ":" in title and _coined(head.split()[0] if head.split() else ""):
+        return True
+    words = [w for w in re.findall(r"[A-Za-z][\w'-]*", title) if len(w) >= 4]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)

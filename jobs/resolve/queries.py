@@ -1,14 +1,15 @@
 """Which arXiv searches to run for an entry's title candidates, and how to batch them.
 Pure: strings in, query plans out.
 
-Per entry, at most :data:`MAX_QUERIES` searches, cheapest and most precise first:
+Per entry, at most :data:`MAX_QUERIES` searches, in the order of its ranked candidates:
 
-1. ``phrase`` — ``ti:"<candidate>"`` for a candidate of three words or more (an English
-   title); many entries' phrases share one request (``ti:"A" OR ti:"B" OR …``);
-2. ``name`` — ``ti:"<name>"`` for a short distinctive name ("Mamba", "Phi-3"), limited to
-   papers submitted before the post (``submittedDate:[… TO <post date>]``);
-3. ``abs`` — ``abs:"<name>"`` in the same window, the last resort: the hits are judged
-   against every candidate, so a paper is only taken when one of them names it.
+* ``phrase`` — ``ti:"<candidate>"`` for a candidate of three words or more (an English
+  title); many entries' phrases share one request (``ti:"A" OR ti:"B" OR …``);
+* ``name`` — ``ti:"<name>"`` for a short distinctive name ("Mamba", "Phi-3"), limited to
+  papers submitted before the post (``submittedDate:[… TO <post date>]``);
+* ``abs`` — ``abs:"<name>"`` in the same window, the last resort (after every title
+  search): the hits are judged against every candidate, so a paper is only taken when one
+  of them names it.
 
 Each single search (one candidate, one window) is the unit that is cached and shared across
 posts: the results of a combined request are split back per search (:func:`belongs`), unless
@@ -51,21 +52,18 @@ def _window(post_date: str | None) -> str:
 
 def plan(candidates: list[str], *, post_date: str | None) -> list[Search]:
     """Every search worth running for these candidates, in the order to run them."""
-    phrases: list[Search] = []
-    names: list[Search] = []
+    first: list[Search] = []
     last: list[Search] = []
     seen: set[str] = set()
-    for cand in candidates:
+    for cand in candidates:  # in the candidates' rank order
         words = normalize_title(cand).split()
         if not words:
             continue
         quoted = " ".join(words)
         if len(words) >= 3:
             s = Search("phrase", cand, f'ti:"{quoted}"')
-            target = phrases
         elif distinctive(cand):
             s = Search("name", cand, f'(ti:"{quoted}" AND {_window(post_date)})')
-            target = names
             abs_s = Search("abs", cand, f'(abs:"{quoted}" AND {_window(post_date)})')
             if abs_s.key not in seen:
                 seen.add(abs_s.key)
@@ -74,8 +72,8 @@ def plan(candidates: list[str], *, post_date: str | None) -> list[Search]:
             continue
         if s.key not in seen:
             seen.add(s.key)
-            target.append(s)
-    return phrases + names + last
+            first.append(s)
+    return first + last
 
 
 def next_searches(candidates: list[str], *, post_date: str | None, done: set[str],

@@ -60,6 +60,7 @@ class _Entry:
     resolved: str | None = None
     asked_llm_at: str | None = None
     hits: dict[str, ArxivPaper] = field(default_factory=dict)
+    written: set[str] = field(default_factory=set)  # IDs the post itself writes
 
 
 def paper_dict(p: ArxivPaper) -> dict:
@@ -119,13 +120,16 @@ class ResolveQueue:
     # -- one batch ---------------------------------------------------------------------
     def _batch(self, rows: list[dict]) -> tuple[list[tuple[dict, str]], list[dict]]:
         entries = [self._entry(r) for r in rows]
+        written = arxiv_store.post_mentions(self.db, [r["post_id"] for r in rows])
+        for e in entries:
+            e.written = written.get(e.row["post_id"], set())
         if self.assist is not None:
             self._ask_model([e for e in entries if not e.row.get("asked_llm_at")
                              and not any(_latin(c) for c in e.candidates)])
         for _round in range(MAX_QUERIES):
             wanted: dict[int, Search] = {}
             for k, e in enumerate(entries):
-                if e.resolved or e.decision_reason == "ambiguous":
+                if e.resolved or e.decision_reason in ("ambiguous", "cited-in-post"):
                     continue
                 nxt = next_searches(e.candidates, post_date=e.row["post_date"],
                                     done=set(e.searches), spent=e.spent)
@@ -154,7 +158,11 @@ class ResolveQueue:
     def _decide(self, e: _Entry) -> None:
         d = decide(e.candidates, e.hits.values(), post_date=e.row["post_date"],
                    authors=e.row["authors"])
-        if d.arxiv_id and not (e.row["kind"] == "relink" and d.arxiv_id == e.row["linked_id"]):
+        if d.arxiv_id and e.row["kind"] == "entry" and d.arxiv_id in e.written:
+            # the post writes this paper's ID itself, and extraction found it cited there:
+            # a link-less entry naming it is the citation, not another presented paper
+            e.decision_reason, e.plausible = "cited-in-post", (d.arxiv_id,)
+        elif d.arxiv_id and not (e.row["kind"] == "relink" and d.arxiv_id == e.row["linked_id"]):
             e.resolved = d.arxiv_id
             self.found[d.arxiv_id] = e.hits[d.arxiv_id]
         else:
@@ -176,8 +184,8 @@ class ResolveQueue:
                 reason, retry = "arxiv-unavailable", now
             elif not e.candidates:
                 reason, retry = "no-candidates", None
-            elif e.decision_reason == "ambiguous":
-                reason, retry = "ambiguous", None
+            elif e.decision_reason in ("ambiguous", "cited-in-post"):
+                reason, retry = e.decision_reason, None
             elif not attempted:  # time ran out: continue on the next run
                 reason, retry = "pending", now
             elif e.row["attempts"] + 1 >= self.settings.max_attempts:

@@ -154,6 +154,19 @@ def due_unresolved(db: sqlite_utils.Database, *, now: str, limit: int = 200) -> 
     return rows
 
 
+def post_mentions(db: sqlite_utils.Database, post_ids: Iterable[int]) -> dict[int, set[str]]:
+    """The arXiv IDs each post already mentions (linked primaries and references)."""
+    ids = list(dict.fromkeys(post_ids))
+    out: dict[int, set[str]] = {i: set() for i in ids}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for post_id, arxiv_id in db.execute(
+                f"select post_id, arxiv_id from mentions where post_id in ({marks})", chunk):
+            out[post_id].add(arxiv_id)
+    return out
+
+
 def cached_searches(db: sqlite_utils.Database, terms: Iterable[str], *, now: str
                     ) -> dict[str, list[dict]]:
     """Results of earlier searches (hits and misses) that have not expired, by term."""
