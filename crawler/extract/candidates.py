@@ -34,7 +34,8 @@ _CALL_TO_ACTION = re.compile(
     r"|register|get|buy|demo|code|implementation|github|website|blog|thread|tweet|video|slides)\b", re.I)
 _LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-‐'’.,:;&+/ ]*[A-Za-z0-9)]")
 _COINED = re.compile(  # longest forms first: "SAM 2" before "SAM", "Llama-3-V" before "Llama"
-    r"(?<![\w-])(?:[A-Z][A-Za-z]{1,15} \d(?:\.\d)?(?![\d.])|[A-Z][A-Za-z0-9]*(?:[-‐][A-Za-z0-9]+)+"
+    r"(?<![\w-])(?:[A-Z][A-Za-z]{1,15} \d(?:\.\d)?(?![\d.])"
+    r"|[A-Z][A-Za-z0-9]*(?:[-‐][a-z]+)*(?:[-‐][A-Z0-9][A-Za-z0-9]*)(?:[-‐][A-Za-z0-9]+)*"
     r"|[A-Z][A-Za-z]+\d+(?:\.\d+)?[A-Za-z]*|[A-Z]+[a-z]+[A-Z][A-Za-z]*|[A-Z][a-z]*[A-Z]+[a-z]*[A-Za-z]*)(?![\w-])")
 # names too generic to find one paper by
 _GENERIC = frozenset(map(str.lower, """AI LLM LLMs GPT GPU GPUs CPU API APIs NLP CV ML RL RLHF SFT MoE
@@ -100,6 +101,10 @@ def title_candidates(lines: list[Line], e: Entry, post_title: str | None = None)
     if opener is not None and opener.body and opener.body != e.title:
         for part in _parts(names.clean_title(opener.body)):
             add(part, 2)
+    below = [j for j in range(e.start + 1, min(e.end, e.start + 3)) if lines[j].text.strip()][:1]
+    for j in below:  # "② BERT" then "BERT: Pre-training of …": the English title under a name
+        if lines[j].title_like and not lines[j].links and len(lines[j].body.split()) >= 3:
+            add(lines[j].body, 1)
     for j in span:
         line = lines[j]
         for s in line.strong:

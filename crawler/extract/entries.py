@@ -177,6 +177,13 @@ def _complete(lines: list[Line], e: Entry) -> None:
             if e.link is not None and lk.arxiv_id and lk.arxiv_id == e.link.arxiv_id and lk.text \
                     and names.title_ok(lk.text) and not P.LINK_TEXT_LABEL.match(lk.text):
                 candidates.append(lk.text)
+    nxt = next((j for j in range(e.start + 1, min(e.end, e.start + 3)) if lines[j].text.strip()), None)
+    if nxt is not None and nxt not in e.skip and not lines[nxt].links and lines[nxt].title_like \
+            and names.title_ok(lines[nxt].body) and len(lines[nxt].body.split()) >= 3 \
+            and not names.title_ok(candidates[0] if candidates else ""):
+        # "④ T5" then "Exploring the Limits of Transfer Learning…": the English title below
+        candidates.insert(0, lines[nxt].body)
+        e.skip.add(nxt)
     english = [c for c in candidates if c and names.title_ok(c)]
     e.title = (english or candidates or [None])[0]
 

@@ -41,8 +41,12 @@ def parse_authors(text: str, *, min_count: int = 1) -> tuple[str, ...] | None:
     words = sum(len(p.split()) for p in parts)
     if caps * 2 < words and not (len(parts) >= 3 and caps * 3 >= words):
         return None
-    if len(parts) == 1 and not all(tok[0].isupper() for tok in parts[0].split()):
-        return None  # one lower-case word: not a name ("(see below)")
+    if len(parts) == 1:
+        one = parts[0]
+        if not all(tok[0].isupper() for tok in one.split()):
+            return None  # one lower-case word: not a name ("(see below)")
+        if len(one.split()) == 1 and "-" not in one and (one.isupper() or len(one) < 4):
+            return None  # "(DDIM)", "(MoE)": an acronym, not an author ("DeepSeek-AI" is a team)
     return tuple(parts)
 
 

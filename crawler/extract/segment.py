@@ -166,9 +166,10 @@ def _style(line: Line) -> tuple | None:
     """What makes a line an opener of its kind, as a key shared by its siblings."""
     if line.label == "title":
         return ("title-label",)
-    if line.num is not None and line.num[0] != "bracket" and (line.title_like or line.lead is not None
-                                                              or _opener_ok(line) or line.num[0] == "solo"):
-        return ("num", line.num[0])
+    if line.num is not None and line.num[0] != "bracket" and (
+            line.title_like or line.lead is not None or _opener_ok(line) or line.num[0] == "solo"
+            or (len(line.body) <= 80 and line.body[-1:] not in P.SENTENCE_END and not line.links)):
+        return ("num", line.num[0])  # "① Transformer": a short numbered line of the sequence
     if line.hint in ("h1", "h2", "h3", "h4", "h5", "h6", "b") and (line.title_like or _title_link(line)):
         return ("hint", line.hint)
     return None
@@ -180,7 +181,7 @@ def _numbered_run(lines: list[Line], idxs: list[int]) -> list[int]:
     expect = None
     for i in idxs:
         value = lines[i].num[1]
-        if expect is None or value == expect or value == 1 or value == expect + 1:
+        if expect is None or value == 1 or expect <= value <= expect + 2:
             out.append(i)
             expect = value + 1
     return out
