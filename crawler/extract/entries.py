@@ -171,21 +171,33 @@ def _complete(lines: list[Line], e: Entry) -> None:
             candidates.append(names.paren_title(body) or names.clean_title(body))
     if e.link is not None and e.link.text and not P.URL_TEXT.match(e.link.text) \
             and not P.LINK_TEXT_LABEL.match(e.link.text) and not P.DOMAIN_TEXT.match(e.link.text):
-        candidates.append(names.clean_title(e.link.text))
+        linked = names.clean_title(e.link.text)
+        # a linked title is the paper's own title: better than the section's heading
+        candidates.insert(0 if names.title_ok(linked) and len(linked.split()) >= 3 else len(candidates), linked)
     for j in sorted(e.skip):  # a second link to the same paper whose text is its title
         for lk in lines[j].links:
             if e.link is not None and lk.arxiv_id and lk.arxiv_id == e.link.arxiv_id and lk.text \
                     and names.title_ok(lk.text) and not P.LINK_TEXT_LABEL.match(lk.text):
                 candidates.append(lk.text)
     nxt = next((j for j in range(e.start + 1, min(e.end, e.start + 3)) if lines[j].text.strip()), None)
-    if nxt is not None and nxt not in e.skip and not lines[nxt].links and lines[nxt].title_like \
-            and names.title_ok(lines[nxt].body) and len(lines[nxt].body.split()) >= 3 \
+    below = lines[nxt] if nxt is not None else None
+    if below is not None and nxt not in e.skip and (below.title_like or _opens_with_title(below)) \
+            and (not below.links or _opens_with_title(below)) \
+            and names.title_ok(names.clean_title(below.body)) and len(below.body.split()) >= 3 \
             and not names.title_ok(candidates[0] if candidates else ""):
         # "④ T5" then "Exploring the Limits of Transfer Learning…": the English title below
-        candidates.insert(0, lines[nxt].body)
+        ta = names.title_authors(below.body)
+        candidates.insert(0, ta[0] if ta else names.clean_title(below.body))
         e.skip.add(nxt)
     english = [c for c in candidates if c and names.title_ok(c)]
     e.title = (english or candidates or [None])[0]
+
+
+def _opens_with_title(line: Line) -> bool:
+    """The line opens with a link whose text is a title (to a paper, a blog, a project)."""
+    lk = line.links[0] if line.links else None
+    return lk is not None and lk.start <= 4 and bool(lk.text) and names.title_ok(names.clean_title(lk.text)) \
+        and not P.LINK_TEXT_LABEL.match(lk.text) and len(lk.text.split()) >= 2
 
 
 def _authors_after_link(line: Line, link) -> tuple[str, ...]:
@@ -258,6 +270,11 @@ def single(lines: list[Line], post_title: str | None, excluded: set[int], anchor
         e.title = e.title or names.clean_title(labelled.label_rest)
         e.flag = "named"
         return [e]
+    linkpost = _link_post_title(lines, post_title)
+    if linkpost:  # a link post: the linked page's title is the post's title (HN, Reddit)
+        e.title = e.title or linkpost
+        e.flag = "named"
+        return [e]
     body = " ".join(line.body for line in lines[:60] if not line.link_only)
     if not P.PAPER_HINT.search(f"{post_title or ''} {body}"):
         return []
@@ -275,6 +292,18 @@ def single(lines: list[Line], post_title: str | None, excluded: set[int], anchor
         e.flag = "named"
         return [e]
     return []
+
+
+def _link_post_title(lines: list[Line], post_title: str | None) -> str | None:
+    want = " ".join((post_title or "").casefold().split())
+    if len(want.split()) < 3:
+        return None
+    for line in lines[:5]:
+        for lk in line.links:
+            text = " ".join(lk.text.casefold().split())
+            if text and text == want and names.title_ok(names.clean_title(lk.text)):
+                return names.clean_title(lk.text)
+    return None
 
 
 def _headline_names(lines: list[Line], post_title: str | None) -> list[str]:

@@ -144,7 +144,9 @@ def find_anchors(lines: list[Line], excluded: set[int]) -> dict[int, Anchor]:
             if link is not None or text_id:
                 out[i] = Anchor(i, link, text_id, True)
                 continue
-        if line.lead is not None and (line.link_only or P.LINK_TEXT_LABEL.match(line.lead.text or "")):
+        if line.lead is not None and (line.link_only or P.LINK_TEXT_LABEL.match(line.lead.text or "")
+                                      or _title_link(line)):
+            # a paper link alone, "[PDF](…) abstract…", or a linked title "<a>Title</a> (Authors)"
             out[i] = Anchor(i, line.lead, None, bool(P.LINK_TEXT_LABEL.match(line.lead.text or "")))
         elif line.link_only and not line.links and line.ids:
             out[i] = Anchor(i, None, line.ids[0], False)
