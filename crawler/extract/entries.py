@@ -92,7 +92,7 @@ def _credible(lines: list[Line], entries: list[Entry]) -> list[Entry]:
     out = []
     for e in entries:
         if e.anchor is not None or e.kind in ("row", "item") or e.title and names.title_ok(e.title) and (
-                e.authors or e.kind == "run" or lines[e.start].label == "title"
+                e.authors or e.kind == "run" or lines[e.start].label == "title" or e.titled_by
                 or any(lines[j].label == "title" for j in e.skip)
                 or anchored >= 2 or numbered):
             out.append(e)
@@ -183,21 +183,34 @@ def _complete(lines: list[Line], e: Entry) -> None:
     below = lines[nxt] if nxt is not None else None
     if below is not None and nxt not in e.skip and (below.title_like or _opens_with_title(below)) \
             and (not below.links or _opens_with_title(below)) \
-            and names.title_ok(names.clean_title(below.body)) and len(below.body.split()) >= 3 \
-            and not names.title_ok(candidates[0] if candidates else ""):
-        # "④ T5" then "Exploring the Limits of Transfer Learning…": the English title below
+            and names.title_ok(names.clean_title(below.body)) and len(below.body.split()) >= 2:
         ta = names.title_authors(below.body)
-        candidates.insert(0, ta[0] if ta else names.clean_title(below.body))
-        e.skip.add(nxt)
+        strong = bool(ta or _opens_with_title(below) or _AUTHOR_TAIL.search(below.body))
+        if strong or (not names.title_ok(candidates[0] if candidates else "")
+                      and len(below.body.split()) >= 3):
+            # a heading, then the paper's title ("④ T5" / "Exploring the Limits…"; a topic
+            # heading / "<a>Title</a>", "Title (Authors)", "Title — A & B")
+            lk = below.links[0] if below.links and _opens_with_title(below) else None
+            whole = _AUTHOR_TAIL.sub("", below.body)
+            title = ta[0] if ta else names.clean_title(
+                lk.text if lk and len(lk.text.split()) >= 2 else whole)  # "U-Mamba — “Enhancing …”"
+            candidates.insert(0, title)
+            e.skip.add(nxt)
+            e.titled_by = "title-line" if strong else ""
     english = [c for c in candidates if c and names.title_ok(c)]
     e.title = (english or candidates or [None])[0]
+
+
+_AUTHOR_TAIL = re.compile(r"\s[—–-]\s+[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+)*(?:\s*(?:,|&|and)\s*[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+)*)+\s*$")
 
 
 def _opens_with_title(line: Line) -> bool:
     """The line opens with a link whose text is a title (to a paper, a blog, a project)."""
     lk = line.links[0] if line.links else None
-    return lk is not None and lk.start <= 4 and bool(lk.text) and names.title_ok(names.clean_title(lk.text)) \
-        and not P.LINK_TEXT_LABEL.match(lk.text) and len(lk.text.split()) >= 2
+    if lk is None or lk.start > 4 or not lk.text or P.LINK_TEXT_LABEL.match(lk.text):
+        return False
+    text = names.clean_title(lk.text)
+    return names.title_ok(text) and (len(text.split()) >= 2 or _COINED.fullmatch(text) is not None)
 
 
 def _authors_after_link(line: Line, link) -> tuple[str, ...]:

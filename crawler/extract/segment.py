@@ -49,6 +49,7 @@ class Entry:
     flag: str | None = None
     kind: str = "section"  # "run" | "section" | "item" | "row" | "single"
     words: str = ""  # the blog's words carried by the entry's own line (row / item note)
+    titled_by: str = ""  # where a link-less entry's title came from ("linked", "below", …)
 
 
 # ----------------------------------------------------------------------------- zones
