@@ -168,7 +168,18 @@ def _complete(lines: list[Line], e: Entry) -> None:
             candidates.append(ta[0])
             e.authors = e.authors or ta[1]
         elif _opener_ok(opener) or opener.num is not None:
-            candidates.append(names.paren_title(body) or names.clean_title(body))
+            head = _HEAD.split(body, maxsplit=1)[0]
+            if head != body and (len(body) > 100 or not names.title_ok(names.clean_title(body))):
+                ta = names.title_authors(head.strip())  # "DDPM — Ho, Jain, Abbeel, 2020. …"
+                head_title = ta[0] if ta else names.clean_title(head)
+                coined = _COINED.search(head_title)
+                if not names.latin_part(head_title) and coined:  # "MM1 от Apple" → "MM1"
+                    head_title = coined.group(0)
+                candidates.append(head_title)
+                if ta and not e.authors:
+                    e.authors = ta[1]
+            else:
+                candidates.append(names.paren_title(body) or names.clean_title(body))
     if e.link is not None and e.link.text and not P.URL_TEXT.match(e.link.text) \
             and not P.LINK_TEXT_LABEL.match(e.link.text) and not P.DOMAIN_TEXT.match(e.link.text):
         linked = names.clean_title(e.link.text)
@@ -201,6 +212,7 @@ def _complete(lines: list[Line], e: Entry) -> None:
     e.title = (english or candidates or [None])[0]
 
 
+_HEAD = re.compile(r"\s+[—–]\s+|\s+-\s+|:\s+|：")
 _AUTHOR_TAIL = re.compile(r"\s[—–-]\s+[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+)*(?:\s*(?:,|&|and)\s*[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+)*)+\s*$")
 
 

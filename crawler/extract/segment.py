@@ -98,13 +98,23 @@ def bare_link_lists(lines: list[Line]) -> set[int]:
             out.update(run)
         run.clear()
     for i, line in enumerate(lines):
-        if line.link_only and line.label is None and line.paper_link is not None \
-                and not _title_link(line):
+        if line.label is None and line.paper_link is not None and not _title_link(line) and (
+                line.link_only or _url_with_note(line)):
             run.append(i)
-        else:
+        elif line.text.strip() and line.hint != "hr":
             close()
     close()
     return out
+
+
+def _url_with_note(line: Line) -> bool:
+    """``https://arxiv.org/abs/… (the later version has the 14B results)``: a bare link and
+    a parenthetical note, no title."""
+    lk = line.lead
+    if lk is None or not P.URL_TEXT.match(lk.text or "") and not P.DOMAIN_TEXT.match(lk.text or ""):
+        return False
+    rest = line.text[lk.start + len(lk.text):].strip().lstrip("…").strip()
+    return rest[:1] in "(（[-–—" and len(rest) <= 160
 
 
 def _title_link(line: Line) -> bool:
@@ -146,7 +156,7 @@ def find_anchors(lines: list[Line], excluded: set[int]) -> dict[int, Anchor]:
                 out[i] = Anchor(i, link, text_id, True)
                 continue
         if line.lead is not None and (line.link_only or P.LINK_TEXT_LABEL.match(line.lead.text or "")
-                                      or _title_link(line)):
+                                      or _title_link(line) or _url_with_note(line)):
             # a paper link alone, "[PDF](…) abstract…", or a linked title "<a>Title</a> (Authors)"
             out[i] = Anchor(i, line.lead, None, bool(P.LINK_TEXT_LABEL.match(line.lead.text or "")))
         elif line.link_only and not line.links and line.ids:
@@ -169,10 +179,10 @@ def _style(line: Line) -> tuple | None:
     """What makes a line an opener of its kind, as a key shared by its siblings."""
     if line.label == "title":
         return ("title-label",)
-    if line.num is not None and line.num[0] != "bracket" and (
-            line.title_like or line.lead is not None or _opener_ok(line) or line.num[0] == "solo"
-            or (len(line.body) <= 80 and line.body[-1:] not in P.SENTENCE_END and not line.links)):
-        return ("num", line.num[0])  # "① Transformer": a short numbered line of the sequence
+    if line.num is not None and line.num[0] != "bracket" and not line.link_only:
+        # every line of the post's numbering is an opener candidate ("① Transformer",
+        # "1. DDPM — Ho et al., 2020. What it changed…"): the sequence decides, not the length
+        return ("num", line.num[0])
     if line.hint in ("h1", "h2", "h3", "h4", "h5", "h6", "b") and (line.title_like or _title_link(line)):
         return ("hint", line.hint)
     return None

@@ -365,7 +365,7 @@ def link_verdict(entry_title: str | None, candidates: Sequence[str], arxiv_title
             return "agrees"
     own = [entry_title] if entry_title and _real_title(entry_title) else []
     own += [c for c in candidates if entry_title and c.casefold() in entry_title.casefold()
-            and _coined(c)]
+            and _coined(c) and not c.isupper()]  # "EDM", "DPO": nicknames, not checkable
     return "contradicts" if own else "unknown"
 
 
