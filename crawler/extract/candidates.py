@@ -32,6 +32,8 @@ _BRACKETED = re.compile(r"[(（\[「『【《\"“]\s*([^()（）\[\]「」『�
 _CALL_TO_ACTION = re.compile(
     r"[→»›➜]|\b(?:read|click|here|more|book|sign ?up|subscribe|download|try|join|learn|watch|listen"
     r"|register|get|buy|demo|code|implementation|github|website|blog|thread|tweet|video|slides)\b", re.I)
+_ACRONYM_TAIL = re.compile(r"\s*[(（][A-Z][A-Za-z0-9-]{1,10}[)）]\s*$")
+_QUOTED = re.compile(r"[“\"«「『]([A-Z][^“”\"«»「」『』]{10,250}?)[”\"»」』]")
 _LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-‐'’.,:;&+/ ]*[A-Za-z0-9)]")
 _COINED = re.compile(  # longest forms first: "SAM 2" before "SAM", "Llama-3-V" before "Llama"
     r"(?<![\w-])(?:[A-Z][A-Za-z]{1,15} \d(?:\.\d)?(?![\d.])"
@@ -91,6 +93,9 @@ def title_candidates(lines: list[Line], e: Entry, post_title: str | None = None)
                     ranked.append((rank + 3, name))
 
     if e.title:
+        bare = _ACRONYM_TAIL.sub("", e.title)
+        if bare != e.title:  # "Denoising Diffusion Implicit Models (DDIM)": the title without it
+            add(bare, 0)
         for k, part in enumerate(_parts(e.title)):
             add(part, 0 if k == 0 else 1)
             if k == 0:  # the coined names of the title come right after it ("SAM 2, first look: …")
@@ -120,6 +125,9 @@ def title_candidates(lines: list[Line], e: Entry, post_title: str | None = None)
                 add(names.clean_title(around), 2)
                 if j > 0:
                     add(names.clean_title(lines[j - 1].body), 3)
+        for m in _QUOTED.finditer(line.text):  # a full English title quoted in the text
+            if len(m.group(1).split()) >= 3:
+                add(m.group(1), 1)
         if line.other:
             for m in _LATIN_RUN.finditer(line.text):
                 run = m.group(0)

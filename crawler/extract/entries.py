@@ -168,8 +168,11 @@ def _complete(lines: list[Line], e: Entry) -> None:
             candidates.append(ta[0])
             e.authors = e.authors or ta[1]
         elif _opener_ok(opener) or opener.num is not None:
+            paren = names.paren_title(body)  # "何恺明新作 MAE（Masked Autoencoders Are …）"
             head = _HEAD.split(body, maxsplit=1)[0]
-            if head != body and (len(body) > 100 or not names.title_ok(names.clean_title(body))):
+            if paren:
+                candidates.append(paren)
+            elif head != body and (len(body) > 100 or not names.title_ok(names.clean_title(body))):
                 ta = names.title_authors(head.strip())  # "DDPM — Ho, Jain, Abbeel, 2020. …"
                 head_title = ta[0] if ta else names.clean_title(head)
                 coined = _COINED.search(head_title)

@@ -54,8 +54,9 @@ _TITLE_WORDS = frozenset(["a", "an", "the", "of", "for", "with", "via", "from", 
 
 
 def author_line(text: str) -> tuple[str, ...] | None:
-    """A line that is only an author list: ``A, B, C``, ``(A, B)``, ``A and B``."""
-    t = text.strip()
+    """A line that is only an author list: ``A, B, C``, ``(A, B)``, ``A and B`` (an
+    affiliation after a dash is dropped: ``Snell, Lee, Xu, Kumar — UC Berkeley``)."""
+    t = re.split(r"\s+[—–]\s+|\s+-\s+", text.strip(), maxsplit=1)[0].strip()
     if len(t) > 600 or not t:
         return None
     if t[0] in "(（" and t[-1] in ")）":
