@@ -20,9 +20,20 @@ def status_report(db: sqlite_utils.Database, config: Config) -> dict[str, Any]:
         "sources": crawl_store.source_health(db),
     }
     report.update(crawl_store.crawl_counts(db))
+    report["unresolved_by_source"] = _unresolved(db)
     report["llm"] = summaries_store.summary_status(db, config)
     report.update(service_sections(db, config))
     return report
+
+
+def _unresolved(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+    """Open link-less entries per source and reason ("no-match", "ambiguous", "pending"…)."""
+    from jobs.store import arxiv as arxiv_store
+
+    out: dict[str, dict[str, int]] = {}
+    for row in arxiv_store.unresolved_summary(db):
+        out.setdefault(row["source"], {})[row["reason"] or "pending"] = row["entries"]
+    return out
 
 
 def service_sections(db: sqlite_utils.Database, config: Config,
@@ -128,11 +139,17 @@ def render_status_text(report: dict[str, Any]) -> str:
         if src.get("consecutive_failures") and src.get("backoff_until"):
             health += f" [backed off until {src['backoff_until']}]"
         lines.append(f"  {src['name']:<24} {src['kind']:<10} {health}")
+    unresolved = report.get("unresolved_by_source") or {}
+    if unresolved:
+        lines.append("entries not found on arXiv yet (paperbot papers --unresolved):")
+        for source, reasons in unresolved.items():
+            detail = ", ".join(f"{reason} {n}" for reason, n in reasons.items())
+            lines.append(f"  {source:<24} {sum(reasons.values())} ({detail})")
     lines.extend(_service_lines(report))
     if report.get("llm"):
         lines.extend(llm_lines(report["llm"]))
     for key, value in report.items():
-        if key in ("database", "sources", *_SERVICE_KEYS):
+        if key in ("database", "sources", "unresolved_by_source", *_SERVICE_KEYS):
             continue
         if isinstance(value, dict):
             inner = ", ".join(f"{k}={v}" for k, v in value.items()) or "none"

@@ -43,6 +43,10 @@ def _score(entries: list[Entry], priority: int) -> tuple:
 
 def find_entries(lines: list[Line], post_title: str | None) -> list[Entry]:
     rows, table_lines = table_entries(lines)
+    # a post that says it is about papers: its numbered items may describe them without
+    # a Latin-script title (a list of translated abstracts), to be found by the model assist
+    described = bool(P.STRONG_PAPER_HINT.search(f"{post_title or ''} " + " ".join(
+        line.body for line in lines[:40] if not line.link_only)))
     excluded = reference_lines(lines) | bare_link_lists(lines) | table_lines
     anchors = find_anchors(lines, excluded)
     linked_first = runs(lines, anchors, excluded)
@@ -65,7 +69,7 @@ def find_entries(lines: list[Line], post_title: str | None) -> list[Entry]:
             continue  # explains fewer paper links than another reading: cannot win
         for e in entries:
             _complete(lines, e)
-        entries[:] = _credible(lines, entries)
+        entries[:] = _credible(lines, entries, described)
         if not entries:
             continue
         score = _score(entries, priority)
@@ -83,12 +87,20 @@ def find_entries(lines: list[Line], post_title: str | None) -> list[Entry]:
     return sorted(chosen, key=lambda e: e.start)
 
 
-def _credible(lines: list[Line], entries: list[Entry]) -> list[Entry]:
+def _credible(lines: list[Line], entries: list[Entry], described: bool = False) -> list[Entry]:
     """Entries with a paper link, plus title-only entries that name a paper: with authors or
-    a title label, or as siblings of linked entries, or in a numbered list of English titles."""
+    a title label, or as siblings of linked entries, or in a numbered list of English titles;
+    in a post about papers, a numbered list of substantial items whatever their language."""
     anchored = sum(1 for e in entries if e.anchor is not None)
     titled = [e for e in entries if e.anchor is None and e.title and names.title_ok(e.title)]
     numbered = len(titled) >= 3 and all(lines[e.start].num is not None for e in titled)
+    bare = [e for e in entries if e.anchor is None]
+    if described and not anchored and len(bare) >= 3 and all(
+            lines[e.start].num is not None and e.title
+            and sum(len(lines[j].text) for j in range(e.start, e.end)) >= 150 for e in bare):
+        for e in bare:
+            e.flag = e.flag or "described"
+        return entries
     out = []
     for e in entries:
         if e.anchor is not None or e.kind in ("row", "item") or e.title and names.title_ok(e.title) and (

@@ -17,6 +17,9 @@ Scenarios (what the next answer is):
 - ``429``: status 429 with ``retry-after-ms`` (``retry_after_ms``, default 50).
 - ``500``: status 500.
 - ``slow``: waits ``delay`` seconds (default 5) then answers ``ok``.
+- a request for the ``paper_titles`` schema (the title resolver's model assist) is answered
+  from ``paper_titles`` (``{text found in the prompt: [English titles]}``), else with empty
+  lists — a model that does not know the paper.
 - ``no_structured``: status 400 "response_format json_schema is not supported", as
   vLLM/older servers answer; set ``structured = False`` to make that permanent.
 
@@ -140,6 +143,8 @@ class OpenAIStub:
         self.by_lang: collections.Counter[str] = collections.Counter()
         self.in_flight = 0
         self.max_in_flight = 0
+        # the resolver's "which paper is this?" requests: {text in the prompt: [titles]}
+        self.paper_titles: dict[str, list[str]] = {}
         self._runner: web.AppRunner | None = None
 
     # -- control
@@ -154,6 +159,7 @@ class OpenAIStub:
         self.max_in_flight = 0
         self.default = "ok"
         self.structured = True
+        self.paper_titles = {}
 
     @property
     def base_url(self) -> str:
@@ -245,8 +251,12 @@ class OpenAIStub:
             await asyncio.sleep(float(spec.get("delay", self.delay)))
             kind = "ok"
 
+        schema_name = ((body.get("response_format") or {}).get("json_schema") or {}).get("name")
         if kind == "invalid_json":
             content = "Sure! Here is the summary: title = great paper, tldr: it is good"
+        elif schema_name == "paper_titles":  # the resolver's model assist
+            known = next((v for k, v in self.paper_titles.items() if k in prompt), None)
+            content = json.dumps({"titles": list(known or []), "names": []})
         else:
             out_lang = lang
             if kind == "wrong_lang":
