@@ -45,8 +45,8 @@ def find_entries(lines: list[Line], post_title: str | None) -> list[Entry]:
     rows, table_lines = table_entries(lines)
     # a post that says it is about papers: its numbered items may describe them without
     # a Latin-script title (a list of translated abstracts), to be found by the model assist
-    described = bool(P.STRONG_PAPER_HINT.search(f"{post_title or ''} " + " ".join(
-        line.body for line in lines[:40] if not line.link_only)))
+    described = not any(line.ids for line in lines) and bool(P.STRONG_PAPER_HINT.search(
+        f"{post_title or ''} " + " ".join(line.body for line in lines[:40] if not line.link_only)))
     excluded = reference_lines(lines) | bare_link_lists(lines) | table_lines
     anchors = find_anchors(lines, excluded)
     linked_first = runs(lines, anchors, excluded)
@@ -95,10 +95,10 @@ def _credible(lines: list[Line], entries: list[Entry], described: bool = False) 
     titled = [e for e in entries if e.anchor is None and e.title and names.title_ok(e.title)]
     numbered = len(titled) >= 3 and all(lines[e.start].num is not None for e in titled)
     bare = [e for e in entries if e.anchor is None]
-    if described and not anchored and len(bare) >= 3 and all(
+    if described and not anchored and not titled and len(bare) >= 3 and all(
             lines[e.start].num is not None and e.title
-            and sum(len(lines[j].text) for j in range(e.start, e.end)) >= 150 for e in bare):
-        for e in bare:
+            and sum(len(lines[j].text) for j in range(e.start, e.end)) >= 80 for e in bare):
+        for e in bare:  # numbered descriptions, no Latin title: for the model assist
             e.flag = e.flag or "described"
         return entries
     out = []

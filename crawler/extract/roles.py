@@ -102,6 +102,13 @@ def text_lang(text: str, source_lang: str | None) -> str | None:
     return detect_lang(text) or source_lang
 
 
+def _candidates(lines: list[Line], e: Entry, post_title: str | None) -> tuple[str, ...]:
+    found = title_candidates(lines, e, post_title)
+    if e.flag == "described":  # described, not named: only its own title may name it
+        return tuple(c for c in found if e.title and c in e.title)
+    return found
+
+
 def papers(lines: list[Line], entries: list[Entry], source_lang: str | None,
            post_title: str | None = None) -> list[FoundPaper]:
     latin = sum(line.latin for line in lines)
@@ -121,7 +128,7 @@ def papers(lines: list[Line], entries: list[Entry], source_lang: str | None,
         found.append(FoundPaper(
             arxiv_id=arxiv_id, role="primary", title=e.title or None, authors=tuple(e.authors),
             text=text, lang=text_lang(text, source_lang), labels=labels, flag=flag,
-            candidates=title_candidates(lines, e, post_title),
+            candidates=_candidates(lines, e, post_title),
         ))
         if arxiv_id is not None:
             primary_ids.add(arxiv_id)

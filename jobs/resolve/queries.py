@@ -57,8 +57,8 @@ def plan(candidates: list[str], *, post_date: str | None) -> list[Search]:
     seen: set[str] = set()
     for cand in candidates:  # in the candidates' rank order
         words = normalize_title(cand).split()
-        if not words:
-            continue
+        if not words or not _latin(cand):
+            continue  # arXiv titles are English: a Korean heading finds nothing there
         quoted = " ".join(words)
         if len(words) >= 3:
             s = Search("phrase", cand, f'ti:"{quoted}"')
@@ -121,3 +121,8 @@ def belongs(search: Search, title: str, abstract: str = "") -> bool:
 
 def _same(a: list[str], b: list[str]) -> bool:
     return all(x == y or x.rstrip("s") == y.rstrip("s") for x, y in zip(a, b, strict=True))
+
+
+def _latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isascii() for c in letters) >= 0.8 * len(letters)

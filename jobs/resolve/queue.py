@@ -182,8 +182,8 @@ class ResolveQueue:
                 e.candidates, post_date=e.row["post_date"], done=set(e.searches), spent=e.spent)
             if self.down and not attempted:
                 reason, retry = "arxiv-unavailable", now
-            elif not e.candidates:
-                reason, retry = "no-candidates", None
+            elif not any(_latin(c) for c in e.candidates):
+                reason, retry = "no-candidates", None  # nothing to search arXiv by
             elif e.decision_reason in ("ambiguous", "cited-in-post"):
                 reason, retry = e.decision_reason, None
             elif not attempted:  # time ran out: continue on the next run

@@ -3,8 +3,8 @@ index as the arXiv stub (``[{id, title, authors, published, …}]``).
 
 * ``SemanticScholarStub``: ``GET /graph/v1/paper/search/match?query=…&fields=…`` →
   ``{"data": [{"paperId", "title", "matchScore", "externalIds": {"ArXiv", "DOI",
-  "CorpusId"}}]}`` for the best title match (word overlap ≥ 0.8 of the query's words, like
-  the real endpoint's strict matching), 404 ``{"error": "Title match not found"}`` otherwise;
+  "CorpusId"}}]}`` for the best title match (a normalized similarity ≥ 0.85: typos and
+  plurals pass, other titles do not), 404 ``{"error": "Title match not found"}`` otherwise;
   a missing ``query`` is 400 ``{"error": "…"}``.
 * ``OpenAlexStub``: ``GET /works?search=…&per-page=…&select=…`` → ``{"meta": {"count", …},
   "results": [{"id", "doi", "title", "display_name", "publication_date", "ids",
@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 from aiohttp import web
+from rapidfuzz import fuzz
 
 from tests.servers import start_app
 from tests.servers.arxiv import _norm_words
@@ -83,10 +84,10 @@ class SemanticScholarStub(_Stub):
         query = request.query.get("query", "")
         if not query.strip():
             return web.json_response({"error": "Missing required parameter: 'query'"}, status=400)
-        scored = sorted(((_overlap(query, p["title"]) * min(1.0, len(_norm_words(query)) /
-                          max(1, len(_norm_words(p["title"])))), p) for p in self.papers),
+        q = " ".join(_norm_words(query))
+        scored = sorted(((fuzz.ratio(q, " ".join(_norm_words(p["title"]))) / 100, p) for p in self.papers),
                         key=lambda sp: -sp[0])
-        if not scored or scored[0][0] < 0.8:
+        if not scored or scored[0][0] < 0.85:
             return web.json_response({"error": "Title match not found"}, status=404)
         score, p = scored[0]
         ids = {"ArXiv": p["id"], "DOI": f"10.48550/arXiv.{p['id']}", "CorpusId": abs(hash(p["id"])) % 10**9}
