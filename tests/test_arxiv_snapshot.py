@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from jobs.clients.arxiv import ArxivClient, ArxivUnavailable, resolve_title
+from jobs.clients.arxiv import ArxivClient, ArxivQueryError, ArxivUnavailable
 from jobs.clients.arxiv_snapshot import ArxivSnapshot
 from jobs.config import load_config
+from jobs.resolve import queries
 from tests.conftest import FIXTURES, REPO, write_config
 from tests.servers.arxiv import entry_xml, feed_xml
 
@@ -43,15 +44,25 @@ def test_fetch_by_id_returns_known_papers_and_omits_unknown_ones(snapshot):
     assert paper.authors[0] == "Weizhe Yuan" and paper.categories[0] == "cs.CL"
 
 
-def test_title_search_resolves_a_link_less_title_like_the_api(snapshot):
+def ids(papers) -> list[str]:
+    return sorted(p.arxiv_id for p in papers)
+
+
+def test_searches_speak_the_query_language_the_resolver_sends(snapshot):
     client = ArxivSnapshot(snapshot)
-    match = resolve_title(client, "Mamba: Linear-time sequence modeling with selective "
-                                  "state spaces", ["Albert Gu"])
-    assert match is not None and match.paper.arxiv_id == "2312.00752"
-    assert resolve_title(client, "Attention Is Not All You Need") is None
-    assert [p.arxiv_id for p in client.query(search_query="au:Vaswani")] == ["1706.03762"]
-    assert client.query(search_query='ti:"language models" AND au:Weston')[0].arxiv_id == \
-        "2401.10020"
+    plan = queries.plan(["Mamba: Linear-time sequence modeling with selective state spaces",
+                         "Mamba", "ChatQA"], post_date="2024-01-20")
+    total, found = client.search(queries.search_query(plan))  # phrases OR (name AND dates)
+    assert total == 2 and ids(found) == ["2312.00752", "2401.10225"]
+    assert ids(client.query(search_query="au:Vaswani")) == ["1706.03762"]
+    assert ids(client.query(search_query='ti:"language models" AND au:Weston')) == \
+        ["2401.10020"]
+    assert ids(client.query(search_query="all:models ANDNOT ti:chatqa")) == ["2401.10020"]
+    # submitted after the window: a 2023 paper is not found for a 2017 post
+    window = queries.plan(["Mamba"], post_date="2017-06-30")[0].term
+    assert client.query(search_query=window) == []
+    with pytest.raises(ArxivQueryError):
+        client.query(search_query='ti:"unbalanced" AND (')
 
 
 def test_an_unreadable_snapshot_behaves_like_an_unavailable_api(tmp_path):

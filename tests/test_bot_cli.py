@@ -92,7 +92,7 @@ async def test_subscribers_command_and_missing_token(tmp_path):
         ledger.mark_sent(db, 43, ids, 77)
         proc = await paperbot(cfg, "subscribers", "--json")
         out, _ = await proc.communicate()
-        rows = {r["chat_id"]: r for r in json.loads(out)}
+        rows = {r["chat_id"]: r for r in json.loads(out)["subscribers"]}
         assert (rows[43]["messages_sent"], rows[43]["papers_sent"]) == (1, 3)
         assert (rows[42]["messages_sent"], rows[42]["papers_sent"]) == (0, 0)
         proc = await paperbot(cfg, "subscribers")

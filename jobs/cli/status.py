@@ -68,6 +68,7 @@ STATUS_SCHEMA = _obj({
         "summaries": {"type": "object", "description": "per language",
                       "additionalProperties": _obj({"model": _INT, "fallback": _INT})},
         "flagged_language": {**_INT, "description": "summaries in the wrong language"},
+        "flagged_by_lang": _counts("the same, per language"),
     }, "summaries and token use"),
     "summaries_pending": _counts("per wanted language: papers still without a summary"),
     "deliveries": _obj({

@@ -4,8 +4,9 @@ The file is an Atom feed in the arXiv API's own format (what
 ``https://export.arxiv.org/api/query?id_list=…`` returns; several such answers can be
 merged by concatenating their ``<entry>`` elements). :class:`ArxivSnapshot` answers the
 queries paperbot sends, ``id_list`` and ``search_query`` (``ti:``, ``au:``, ``abs:``,
-``all:`` terms, a word or a ``"phrase"``, joined by ``AND``, matched on normalized words
-as arXiv does), with no network at all. For the offline demo (``make demo``) and for a
+``all:`` terms, a word or a ``"phrase"``, and ``submittedDate:[… TO …]``, joined by
+``AND`` / ``OR`` / ``ANDNOT`` with parentheses; words matched normalized, as arXiv does),
+with no network at all. For the offline demo (``make demo``) and for a
 machine that cannot reach arXiv; a paper missing from the file is simply not found.
 """
 
@@ -25,13 +26,13 @@ from jobs.clients.arxiv import (
     ATOM,
     OPENSEARCH,
     ArxivClient,
+    ArxivQueryError,
     ArxivUnavailable,
-    normalize_title,
 )
+from jobs.resolve.match import normalize_title
 
 log = logging.getLogger("jobs.arxiv")
 
-_TERM = re.compile(r'(ti|au|abs|all):("([^"]*)"|\S+)')
 _VERSION = re.compile(r"v\d+$")
 _NSMAP = {None: ATOM[1:-1], "opensearch": OPENSEARCH[1:-1],
           "arxiv": "http://arxiv.org/schemas/atom"}
@@ -61,18 +62,75 @@ def _fields(entry: Any) -> dict[str, list[str]]:
     return {"ti": title, "abs": abstract, "au": authors, "all": title + abstract + authors}
 
 
-def matches(entry: Any, query: str) -> bool:
-    """Whether ``entry`` satisfies every ``AND``-joined term of ``query``."""
-    parts = [p.strip() for p in re.split(r"\s+AND\s+", query.strip()) if p.strip()]
-    fields = _fields(entry)
-    for part in parts or [""]:
-        m = _TERM.fullmatch(part)
+_TOKEN = re.compile(r'\(|\)|ANDNOT\b|AND\b|OR\b|submittedDate:\[\d+\s+TO\s+\d+\]'
+                    r'|(?:ti|au|abs|all):(?:"[^"]*"|[^\s()]+)')
+
+
+def _tokens(query: str) -> list[str]:
+    tokens, pos = [], 0
+    while pos < len(query):
+        if query[pos].isspace():
+            pos += 1
+            continue
+        m = _TOKEN.match(query, pos)
         if not m:
-            return False
-        needle = _words(m.group(3) if m.group(3) is not None else m.group(2))
-        if not any(_contains(_words(text), needle) for text in fields[m.group(1)]):
-            return False
-    return True
+            raise ArxivQueryError(f"the arXiv snapshot cannot parse {query[pos:pos + 30]!r}")
+        tokens.append(m.group(0))
+        pos = m.end()
+    return tokens
+
+
+def _term(entry: Any, term: str) -> bool:
+    if term.startswith("submittedDate:"):
+        low, high = re.findall(r"\d+", term)
+        day = re.sub(r"\D", "", entry.findtext(f"{ATOM}published") or "")[:12].ljust(12, "0")
+        return low.ljust(12, "0") <= day <= high.ljust(12, "0")
+    field, _, value = term.partition(":")
+    needle = _words(value.strip('"'))
+    return any(_contains(_words(text), needle) for text in _fields(entry)[field])
+
+
+def matches(entry: Any, query: str) -> bool:
+    """Whether ``entry`` satisfies ``query``: terms joined by AND / OR / ANDNOT, with
+    parentheses; AND binds tighter than OR (arXiv's Lucene syntax)."""
+    tokens, pos = _tokens(query), 0
+
+    def disjunction() -> bool:
+        nonlocal pos
+        value = conjunction()
+        while pos < len(tokens) and tokens[pos] == "OR":
+            pos += 1
+            value = conjunction() or value
+        return value
+
+    def conjunction() -> bool:
+        nonlocal pos
+        value = atom()
+        while pos < len(tokens) and tokens[pos] in ("AND", "ANDNOT"):
+            op = tokens[pos]
+            pos += 1
+            right = atom()
+            value = value and (right if op == "AND" else not right)
+        return value
+
+    def atom() -> bool:
+        nonlocal pos
+        if pos >= len(tokens) or tokens[pos] in (")", "AND", "OR", "ANDNOT"):
+            raise ArxivQueryError(f"the arXiv snapshot cannot parse {query!r}")
+        token = tokens[pos]
+        pos += 1
+        if token != "(":
+            return _term(entry, token)
+        value = disjunction()
+        if pos >= len(tokens) or tokens[pos] != ")":
+            raise ArxivQueryError(f"unbalanced parentheses in {query!r}")
+        pos += 1
+        return value
+
+    value = disjunction()
+    if pos != len(tokens):
+        raise ArxivQueryError(f"the arXiv snapshot cannot parse {query!r}")
+    return value
 
 
 def entry_id(entry: Any) -> str | None:
