@@ -1,31 +1,55 @@
-# Two entry points (see README): `make demo` and `make test`. Both create .venv themselves.
+# Two entry points (see README): `make demo` and `make test`. Both create .venv themselves
+# and install the versions locked in constraints.txt (refresh: `make constraints`).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+VENV ?= .venv
+CONSTRAINTS ?= constraints.txt
 BIN := $(VENV)/bin
+# uv resolves the lock files (pinned here so that a refresh is reproducible too)
+UV_VERSION := 0.13.9
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test quick lint pytest docs constraints bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	touch $@
 
-## demo: crawl the bundled example blog into state/demo and list the papers found
+## demo: crawl the bundled example blog offline into state/demo and print a report
 demo: $(VENV)/.installed
-	$(BIN)/paperbot --config examples/paperbot.toml crawl once
-	$(BIN)/paperbot --config examples/paperbot.toml papers
+	$(BIN)/python examples/demo.py
 
 ## test: lint, then the whole test suite (what CI runs)
-test: $(VENV)/.installed
-	sh tests/ensure_systemd.sh
+test: lint pytest
+
+## quick: the local loop, without the slow end-to-end tests
+quick: $(VENV)/.installed
+	PAPERBOT_CONSTRAINTS=$(CONSTRAINTS) $(BIN)/python -m pytest -q -m "not slow"
+
+lint: $(VENV)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+
+# PAPERBOT_CONSTRAINTS: tests/test_packaging.py checks the venv holds exactly those versions
+pytest: $(VENV)/.installed
+	PAPERBOT_CONSTRAINTS=$(CONSTRAINTS) $(BIN)/python -m pytest -q
+
+## docs: regenerate the generated parts of docs/cli.md (tests/test_cli_docs.py checks them)
+docs: $(VENV)/.installed
+	$(BIN)/cog -r docs/cli.md
+
+## constraints: re-resolve constraints.txt (newest versions the bounds allow, every
+## supported Python) and constraints-lowest.txt (the bounds' floors, Python 3.11)
+constraints: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra test --universal \
+	    --python-version 3.11 --custom-compile-command 'make constraints' -o constraints.txt
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra test --python-version 3.11 \
+	    --resolution lowest-direct --custom-compile-command 'make constraints' \
+	    -o constraints-lowest.txt
 
 bench: $(VENV)/.installed
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) state/demo .pytest_cache
+	rm -rf $(VENV) .venv-* state/demo .pytest_cache

@@ -368,7 +368,7 @@ def parse_config(data: dict[str, Any], *, env: dict[str, str] | None = None,
     base = (path.parent if path else Path.cwd()).resolve()
     cfg = dataclasses.replace(cfg, sources=[
         dataclasses.replace(src, url=_absolute_file_url(src.url, base)) for src in cfg.sources
-    ])
+    ], arxiv=dataclasses.replace(cfg.arxiv, api_url=_absolute_file_url(cfg.arxiv.api_url, base)))
     if "state_dir" not in data:
         cfg = dataclasses.replace(cfg, state_dir=Path(env.get("STATE_DIRECTORY") or "state"))
     _validate(cfg)

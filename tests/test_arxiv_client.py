@@ -139,3 +139,23 @@ def test_parse_feed_reads_old_style_ids_and_rejects_error_entries():
         parse_feed(error_xml("bad", "malformed query").encode())
     with pytest.raises(ArxivUnavailable):
         parse_feed(b"<html><body>Service temporarily unavailable</body></html>")
+
+
+async def test_waits_and_retries_are_logged_at_info_before_they_happen(caplog):
+    """A silent minute looks like a hang: each request says what it waits for and how
+    long, each retry when it will happen."""
+    caplog.set_level("INFO", logger="jobs.arxiv")
+    async with ArxivStub(PAPERS) as stub:
+        stub.fail_next(1, status=503, retry_after=1)
+        with client_for(stub, max_retries=2, timeout=7, min_interval_seconds=0.5) as client:
+            await in_thread(client.fetch, ["2401.10001", "2401.10002"])
+            await in_thread(client.fetch, ["2401.10003"])  # within the polite interval
+    lines = [r.getMessage() for r in caplog.records if r.name == "jobs.arxiv"]
+    assert all(r.levelname == "INFO" for r in caplog.records if r.name == "jobs.arxiv")
+    assert lines[:3] == [
+        "arXiv API: metadata of 2 papers (answer within 7 s; attempt 1 of 3)",
+        "arXiv API: HTTP 503 for metadata of 2 papers; retrying in 1 s",
+        "arXiv API: metadata of 2 papers (answer within 7 s; attempt 2 of 3)"]
+    assert lines[3].startswith("arXiv API: metadata of 1 paper (after the 0.")
+    assert lines[3].endswith(" s pause between requests, answer within 7 s; attempt 1 of 3)")
+    assert len(lines) == 4

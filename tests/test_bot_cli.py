@@ -10,6 +10,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from jobs import store
 from jobs.store import delivery as ledger
 from tests.bot_fixtures import TOKEN, add_subscribers, seed_paper
@@ -36,6 +38,7 @@ async def paperbot(cfg: Path, *args: str, token: str | None = TOKEN):
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
+@pytest.mark.slow
 async def test_sigkill_mid_broadcast_then_restart(tmp_path):
     n = 600
     async with TelegramStub(rate=1000) as stub:
@@ -76,7 +79,7 @@ async def test_subscribers_command_and_missing_token(tmp_path):
         add_subscribers(db, [42], lang="ko", topics=["cs.CL"])
         proc = await paperbot(cfg, "subscribers", "--json")
         out, _ = await proc.communicate()
-        (row,) = json.loads(out)
+        (row,) = json.loads(out)["subscribers"]
         assert (row["chat_id"], row["lang"], row["topics"], row["active"]) == (42, "ko",
                                                                                 ["cs.CL"], 1)
         # one digest message that carried three papers: 1 message, 3 papers
@@ -89,7 +92,7 @@ async def test_subscribers_command_and_missing_token(tmp_path):
         ledger.mark_sent(db, 43, ids, 77)
         proc = await paperbot(cfg, "subscribers", "--json")
         out, _ = await proc.communicate()
-        rows = {r["chat_id"]: r for r in json.loads(out)}
+        rows = {r["chat_id"]: r for r in json.loads(out)["subscribers"]}
         assert (rows[43]["messages_sent"], rows[43]["papers_sent"]) == (1, 3)
         assert (rows[42]["messages_sent"], rows[42]["papers_sent"]) == (0, 0)
         proc = await paperbot(cfg, "subscribers")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.conftest import FAST_CRAWL, NO_ARXIV, db_rows, run_paperbot, state_db, write_config
 from tests.servers.blog import BlogServer, rss_feed
@@ -56,12 +57,13 @@ async def test_crawl_once_stores_papers_and_a_second_run_adds_nothing(tmp_path):
 
         listed = await run_paperbot("--config", config, "papers", "--json", cwd=tmp_path)
         assert listed.code == 0, listed.stderr
-        by_id = {p["arxiv_id"]: p for p in json.loads(listed.stdout)}
+        by_id = {p["arxiv_id"]: p for p in json.loads(listed.stdout)["papers"]}
         assert set(by_id) == set(papers)
         mention = by_id["2401.10225"]["mentions"][0]
         assert mention == {"source": "notes", "post_url": blog.url("/posts/2.html"),
                            "role": "primary", "lang": "ko"}
-        assert set(by_id["2401.10020"]) == {"arxiv_id", "title", "first_seen", "mentions"}
+        assert set(by_id["2401.10020"]) == {"arxiv_id", "title", "authors", "categories",
+                                            "first_seen", "mentions"}
 
         second = await run_paperbot("--config", config, "crawl", "once", cwd=tmp_path)
         assert second.code == 0, second.stderr
@@ -118,3 +120,20 @@ async def test_since_keeps_only_recent_posts_and_archives_them(tmp_path):
                                     cwd=tmp_path)
     assert result.code == 0, result.stderr
     assert db_rows(state_db(tmp_path), "select arxiv_id, notify from papers") == [("2401.10225", 0)]
+
+
+async def test_a_retried_page_is_logged_at_info(tmp_path):
+    """Scrapy logs its retries at DEBUG; paperbot shows them: a page fetched twice is a
+    wait the log should explain."""
+    async with BlogServer() as blog:
+        publish(blog, DAY_2)
+        blog.fail("/feed.xml", status=503, times=1)
+        config = config_for(tmp_path, [("notes", blog.url("/feed.xml"))])
+        path = Path(config)
+        path.write_text(path.read_text(encoding="utf-8").replace("retries = 0", "retries = 1"),
+                        encoding="utf-8")
+        result = await run_paperbot("--config", config, "crawl", "once", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    (line,) = [ln for ln in result.stderr.splitlines() if "Retrying" in ln]
+    assert " INFO scrapy.downloadermiddlewares.retry: Retrying <GET " in line
+    assert "/feed.xml> (failed 1 times): 503" in line

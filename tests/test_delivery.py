@@ -42,6 +42,7 @@ async def deliver(stub, db, config, **kw):
         return await deliver_pending(db, bot=bot, config=config, retry_delays=FAST, **kw)
 
 
+@pytest.mark.slow
 async def test_1000_subscribers_x_3_papers_exactly_once(db):
     async with TelegramStub(rate=4000, chat_rate=50) as stub:
         config = make_config(stub, max_messages_per_second=3000)

@@ -1,7 +1,8 @@
 """The layout of the ``paperbot`` command (issue 14): one package, no import circle.
 
 ``jobs/cli/__init__.py`` defines the root group and registers the commands; each command
-module imports only ``jobs.cli.context`` from the package, and ``context`` imports none."""
+module imports only ``jobs.cli.context`` from the package; the helper modules
+(``context``, and ``reference`` which renders docs/cli.md) import none."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.conftest import REPO
 CLI_DIR = Path(jobs.cli.__file__).parent
 PACKAGE = "jobs.cli"
 CONTEXT = "jobs.cli.context"
+HELPERS = {CONTEXT, "jobs.cli.reference"}
 
 # `paperbot --help` before the split into jobs/cli/ (name: first line of its help)
 COMMANDS = {
@@ -74,16 +76,17 @@ def test_every_cli_module_imports():
 
 
 def test_command_modules_import_only_the_context():
-    leaves = [m for m in cli_modules() if m != CONTEXT]
+    leaves = [m for m in cli_modules() if m not in HELPERS]
     assert leaves
     for leaf in leaves:
         assert cli_imports(leaf) <= {CONTEXT}, (leaf, cli_imports(leaf))
-    assert cli_imports(CONTEXT) == set(), cli_imports(CONTEXT)
+    for helper in HELPERS:
+        assert cli_imports(helper) == set(), (helper, cli_imports(helper))
 
 
 def test_no_import_cycle_in_the_cli_package():
     graph = {m: cli_imports(m) for m in [PACKAGE, *cli_modules()]}
-    assert graph[PACKAGE] >= set(cli_modules()) - {CONTEXT}  # the root registers every command
+    assert graph[PACKAGE] >= set(cli_modules()) - HELPERS  # the root registers every command
     done: set[str] = set()
 
     def visit(node: str, stack: tuple[str, ...]) -> None:
@@ -112,7 +115,7 @@ def test_each_command_module_imports_alone():
         "print(' '.join(loaded))\n"
     )
     for leaf in cli_modules():
-        if leaf == CONTEXT:
+        if leaf in HELPERS:
             continue
         out = subprocess.run([sys.executable, "-c", code, leaf], cwd=REPO, capture_output=True,
                              text=True, timeout=60)
@@ -121,8 +124,9 @@ def test_each_command_module_imports_alone():
 
 
 def help_commands(text: str) -> dict[str, str]:
-    lines = text.split("Commands:\n", 1)[1].splitlines()
-    return dict(line.strip().split(None, 1) for line in lines if line.strip())
+    """The ``Commands:`` section of a --help (it ends at the first blank line)."""
+    section = text.split("Commands:\n", 1)[1].split("\n\n", 1)[0]
+    return dict(line.strip().split(None, 1) for line in section.splitlines() if line.strip())
 
 
 def test_paperbot_help_lists_the_same_commands():

@@ -14,6 +14,10 @@ import json
 import signal
 import time
 
+import jsonschema
+import pytest
+
+from jobs.cli.status import STATUS_SCHEMA
 from tests.conftest import paperbot_env, run_paperbot
 from tests.servers.arxiv import ArxivStub
 from tests.servers.blog import BlogServer
@@ -42,6 +46,7 @@ def no_overlap(db_path) -> None:
         assert e1 is not None and s2 >= e1, f"crawls overlap: pid {p1} {s1}..{e1}, pid {p2} {s2}"
 
 
+@pytest.mark.slow
 async def test_subscribers_get_a_new_posts_papers_once_in_their_language(tmp_path):
     async with (BlogServer() as server, ArxivStub() as arxiv, OpenAIStub() as llm,
                 TelegramStub() as tg):
@@ -99,6 +104,7 @@ async def test_subscribers_get_a_new_posts_papers_once_in_their_language(tmp_pat
                                         cwd=tmp_path, env=paperbot_env(tmp_path))
             assert status.code == 0, status.stderr
             report = json.loads(status.stdout)
+            jsonschema.validate(report, STATUS_SCHEMA)  # a live heartbeat: documented too
             assert report["service"]["running"] is True
             assert {"crawl", "deliver", "digests", "heartbeat"} <= set(
                 report["service"]["heartbeat"]["next_runs"])

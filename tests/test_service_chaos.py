@@ -12,6 +12,8 @@ import random
 import sqlite3
 from collections import Counter
 
+import pytest
+
 from jobs import store
 from jobs.store import crawl as crawl_store
 from jobs.store import subscribers as subs
@@ -44,6 +46,7 @@ def seed(config_path, db_path) -> None:
     db.conn.close()
 
 
+@pytest.mark.slow
 async def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(tmp_path):
     rng = random.Random(20240101)
     async with (BlogServer() as server, ArxivStub() as arxiv, OpenAIStub() as llm,

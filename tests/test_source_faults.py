@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import signal
 
+import pytest
+
 from tests.servers.arxiv import ArxivStub
 from tests.servers.blog import BlogServer
 from tests.servers.telegram import TelegramStub
@@ -30,6 +32,7 @@ MALFORMED = ("<html><body><div class='post-body'><p><a href='https://arxiv.org/a
              "</p></div><div></span></table></body")
 
 
+@pytest.mark.slow
 async def test_failing_sources_are_recorded_backed_off_and_alerted_once(tmp_path):
     async with BlogServer() as server, ArxivStub() as arxiv, TelegramStub() as tg:
         blogs = {name: Blog(server, f"/{name}") for name in [*HEALTHY, *FAULTS]}

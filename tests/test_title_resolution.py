@@ -230,7 +230,7 @@ async def test_crawl_once_url_finds_the_paper_a_japanese_headline_names_in_paren
                                   blog.url("/posts/mamba.html"), "--lang", "ja", cwd=tmp_path)
         assert done.code == 0, done.stderr
         listed = await run_paperbot("--config", str(config), "papers", "--json", cwd=tmp_path)
-    assert [p["arxiv_id"] for p in json.loads(listed.stdout)] == ["2312.00752"]
+    assert [p["arxiv_id"] for p in json.loads(listed.stdout)["papers"]] == ["2312.00752"]
     assert db_rows(state_db(tmp_path), "select count(*) from unresolved where resolved_id is null") == [(0,)]
 
 
@@ -248,7 +248,7 @@ async def test_papers_unresolved_and_status_say_what_was_tried(tmp_path):
         listed = await run_paperbot("--config", str(config), "papers", "--unresolved", "--json",
                                     cwd=tmp_path)
         status = await run_paperbot("--config", str(config), "status", cwd=tmp_path)
-    (row,) = json.loads(listed.stdout)
+    (row,) = json.loads(listed.stdout)["unresolved"]
     assert row["title"] == "Sparse Feature Circuits in Vision Transformers"
     assert row["reason"] == "no-match" and row["searches"][0].startswith('ti:"sparse feature circuits')
     assert "Sparse Feature Circuits in Vision Transformers" in row["candidates"]

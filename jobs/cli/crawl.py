@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from jobs.cli.context import Context, pass_ctx
+from jobs.cli.context import EXIT_BUSY, EXIT_FAILURE, EXIT_OK, Context, pass_ctx, text_table
 from jobs.config import SUPPORTED_LANGS, Config
 
 
@@ -62,7 +62,7 @@ def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify
         sources = [config.source(n) for n in source_names]
     else:
         sources = [s for s in config.sources if s.enabled]
-    from jobs.service.lock import EX_TEMPFAIL, LockBusy, crawl_lock
+    from jobs.service.lock import LockBusy, crawl_lock
 
     lock = crawl_lock(config.state_dir)
     try:
@@ -70,7 +70,7 @@ def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify
     except LockBusy as exc:
         click.echo(f"another crawl is running ({exc.holder or 'holder unknown'}); not crawling. "
                    "Use --wait to wait for it.", err=True)
-        click.get_current_context().exit(EX_TEMPFAIL)
+        click.get_current_context().exit(EXIT_BUSY)
     try:
         results = _crawl_with_progress(config, sources,
                                        since.strftime("%Y-%m-%d") if since else None, no_notify,
@@ -81,8 +81,7 @@ def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify
     failed = [r for r in results if not r.ok]
     for r in failed:
         click.echo(f"FAILED {r.source}: {r.error}", err=True)
-    ctx_exit = click.get_current_context()
-    ctx_exit.exit(1 if failed else 0)
+    click.get_current_context().exit(EXIT_FAILURE if failed else EXIT_OK)
 
 
 def _crawl_with_progress(config: Config, sources, since: str | None, no_notify: bool, secrets=None):
@@ -93,27 +92,26 @@ def _crawl_with_progress(config: Config, sources, since: str | None, no_notify: 
         return crawl_once(config, sources=sources, since=since, no_notify=no_notify,
                           progress=lambda name, event: log.info("%s: %s", name, event),
                           secrets=secrets)
-    with click.progressbar(length=len(sources), label="crawling", file=sys.stderr,
-                           item_show_func=lambda x: x) as bar:
+    # A bar on the terminal, and log records printed above it (tqdm's logging redirect
+    # swaps the console handlers for ones that clear the bar, write, then redraw it).
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    with logging_redirect_tqdm(), tqdm(total=len(sources), desc="crawling", unit="source",
+                                       file=sys.stderr, dynamic_ncols=True) as bar:
         def progress(name: str, event: str) -> None:
-            bar.update(1 if event == "done" or event.startswith("FAILED") else 0,
-                       f"{name}: {event}"[:60])
+            if event == "done" or event.startswith("FAILED"):
+                bar.update(1)
+            bar.set_postfix_str(f"{name}: {event}"[:60])
 
         return crawl_once(config, sources=sources, since=since, no_notify=no_notify,
                           progress=progress, secrets=secrets)
 
 
 def _results_table(results) -> str:
-    rows = [("source", "result", "posts", "new posts", "new papers")]
-    for r in results:
-        rows.append((r.source, "ok" if r.ok else "FAILED", str(r.posts_seen), str(r.posts_new),
-                     str(len(r.papers_new))))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    table = text_table(
+        ("source", "result", "posts", "new posts", "new papers"),
+        [(r.source, "ok" if r.ok else "FAILED", r.posts_seen, r.posts_new, len(r.papers_new))
+         for r in results])
     new_ids = [pid for r in results for pid in r.papers_new]
-    if new_ids:
-        lines.append("")
-        lines.append("new papers: " + ", ".join(new_ids))
-    return "\n".join(lines)
+    return table + ("\n\nnew papers: " + ", ".join(new_ids) if new_ids else "")

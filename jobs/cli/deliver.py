@@ -8,9 +8,7 @@ import signal
 
 import click
 
-from jobs.cli.context import Context, pass_ctx
-
-EXIT_NO_TOKEN = 2
+from jobs.cli.context import EXIT_CONFIG, Context, pass_ctx
 
 
 def _token(ctx: Context) -> str:
@@ -18,7 +16,7 @@ def _token(ctx: Context) -> str:
     if not token:
         click.echo("error: TELEGRAM_BOT_TOKEN is not set (environment variable or systemd "
                    "credential); it is needed to talk to Telegram", err=True)
-        click.get_current_context().exit(EXIT_NO_TOKEN)
+        click.get_current_context().exit(EXIT_CONFIG)
     return token
 
 
@@ -32,9 +30,19 @@ def deliver_group() -> None:
 def deliver_once(ctx: Context) -> None:
     """Plan and send everything due now: instant messages, then the digests whose hour has
     come. Rows a crashed run left in 'sending' are reported as ambiguous, not resent.
-    SIGTERM/SIGINT stop after the messages in flight. Exit 1 when a send failed."""
+    SIGTERM/SIGINT stop after the messages in flight. Exit 1 when a send failed, 2 when
+    TELEGRAM_BOT_TOKEN is missing or Telegram rejects it."""
+    from telegram.error import InvalidToken
+
+    from jobs.service.failures import describe, exit_code
+    from jobs.steps.deliver import BotUnusable
+
     token = _token(ctx)
-    report = asyncio.run(_deliver_once(ctx, token))
+    try:
+        report = asyncio.run(_deliver_once(ctx, token))
+    except (BotUnusable, InvalidToken) as exc:  # exit 2 when the token was rejected
+        click.echo(f"paperbot deliver once: {describe(exc)}", err=True)
+        click.get_current_context().exit(exit_code(exc))
     click.echo(f"deliver once: {report}")
     click.get_current_context().exit(1 if report.failed else 0)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from jobs.cli.context import Context, pass_ctx
+from jobs.cli.context import EXIT_CONFIG, Context, pass_ctx
 
 
 @click.command("run")
@@ -19,9 +19,11 @@ def run_cmd(ctx: Context, no_bot: bool) -> None:
     and admin alerts. Meant for systemd (Type=notify, see deploy/); logs one line per
     event to stderr, secrets redacted.
 
-    Exits 0 after a clean stop, 2 when TELEGRAM_BOT_TOKEN is missing (use --no-bot to
-    run without Telegram), 75 when another `paperbot run` uses the same state directory,
-    1 on a fatal error (Telegram rejected the token, …)."""
+    A fatal error is logged as one line, the error first (its traceback only with
+    --log-level DEBUG). Exits 0 after a clean stop; 2 when TELEGRAM_BOT_TOKEN is missing
+    (use --no-bot to run without Telegram) or Telegram rejects it, so that systemd does
+    not restart it (RestartPreventExitStatus=2); 75 when another `paperbot run` uses the
+    same state directory; 1 on any other fatal error (Telegram unreachable, …)."""
     from jobs.service.logs import install_log_redaction
     from jobs.service.loop import run_service
 
@@ -33,5 +35,5 @@ def run_cmd(ctx: Context, no_bot: bool) -> None:
         click.echo("paperbot run: TELEGRAM_BOT_TOKEN is not set (environment or systemd "
                    "credential). Set it, or use `paperbot run --no-bot` to crawl and "
                    "summarize without Telegram.", err=True)
-        click_ctx.exit(2)
+        click_ctx.exit(EXIT_CONFIG)
     click_ctx.exit(run_service(ctx.config, ctx.secrets, no_bot=no_bot, log_level=level))

@@ -19,6 +19,7 @@ Both derive from :class:`ArxivError`.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -31,6 +32,8 @@ from lxml import etree
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
+
+log = logging.getLogger("jobs.arxiv")
 
 MAX_RETRY_AFTER_SECONDS = 120.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -124,7 +127,7 @@ def build_http_client(*, user_agent: str, timeout_seconds: float) -> httpx.Clien
 class ArxivClient:
     """Talks to ``api_url`` (arXiv's ``/api/query``) through ``http``, politely."""
 
-    def __init__(self, http: httpx.Client, *, api_url: str, min_interval_seconds: float = 3.0,
+    def __init__(self, http: httpx.Client | None, *, api_url: str, min_interval_seconds: float = 3.0,
                  max_retries: int = 4, batch_size: int = 100,
                  backoff_seconds: float | None = None,
                  clock: Callable[[], float] = time.monotonic,
@@ -144,7 +147,13 @@ class ArxivClient:
 
     @classmethod
     def from_config(cls, arxiv: Any, *, user_agent: str, **kwargs: Any) -> ArxivClient:
-        """Build from the ``[arxiv]`` section; ``user_agent`` is ``[crawl] user_agent``."""
+        """Build from the ``[arxiv]`` section; ``user_agent`` is ``[crawl] user_agent``.
+        A ``file:`` ``api_url`` gives an offline :class:`~jobs.clients.arxiv_snapshot.ArxivSnapshot`."""
+        from jobs.clients.arxiv_snapshot import ArxivSnapshot, snapshot_path
+
+        path = snapshot_path(arxiv.api_url)
+        if path is not None:
+            return ArxivSnapshot(path, batch_size=arxiv.batch_size, **kwargs)
         http = build_http_client(user_agent=user_agent, timeout_seconds=arxiv.timeout_seconds)
         return cls(http, api_url=arxiv.api_url, min_interval_seconds=arxiv.min_interval_seconds,
                    max_retries=arxiv.max_retries, batch_size=arxiv.batch_size, **kwargs)
@@ -159,17 +168,27 @@ class ArxivClient:
         self.close()
 
     # -- requests ----------------------------------------------------------------
-    def _wait_turn(self) -> None:
-        if self._last_request is not None:
-            wait = self._last_request + self.min_interval - self._clock()
-            if wait > 0:
-                self._sleep(wait)
+    def _pause_before_next(self) -> float:
+        """Seconds to wait before the next request (the polite interval)."""
+        if self._last_request is None:
+            return 0.0
+        return max(0.0, self._last_request + self.min_interval - self._clock())
+
+    def _wait_turn(self, pause: float) -> None:
+        if pause > 0:
+            self._sleep(pause)
         self._last_request = self._clock()
 
     def _get(self, params: dict[str, Any]) -> bytes:
         attempt = 0
+        what = _describe_query(params)
         while True:
-            self._wait_turn()
+            pause = self._pause_before_next()
+            # Say what we wait for before waiting: a silent minute looks like a hang.
+            log.info("arXiv API: %s (%sanswer within %.0f s; attempt %d of %d)", what,
+                     f"after the {pause:.1f} s pause between requests, " if pause >= 0.1 else "",
+                     _timeout_seconds(self.http), attempt + 1, self.max_retries + 1)
+            self._wait_turn(pause)
             self.requests += 1
             retry_after: float | None = None
             try:
@@ -202,6 +221,7 @@ class ArxivClient:
                 if retry_after > MAX_RETRY_AFTER_SECONDS:
                     raise ArxivUnavailable(f"arXiv asks to come back in {retry_after:.0f} s")
                 delay = max(delay, retry_after)
+            log.info("arXiv API: %s for %s; retrying in %.0f s", problem, what, delay)
             attempt += 1
             self._sleep(delay)
 
@@ -230,6 +250,18 @@ class ArxivClient:
             for paper in self.query(id_list=chunk, max_results=len(chunk)):
                 found[paper.arxiv_id] = paper
         return found
+
+
+def _describe_query(params: dict[str, Any]) -> str:
+    ids = [i for i in str(params.get("id_list") or "").split(",") if i]
+    if ids:
+        return f"metadata of {len(ids)} paper{'s' if len(ids) != 1 else ''}"
+    return f"search {params.get('search_query')!s}"
+
+
+def _timeout_seconds(http: httpx.Client | None) -> float:
+    timeout = getattr(http, "timeout", None)
+    return float(getattr(timeout, "read", None) or 0.0)
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -47,8 +47,10 @@ def install_log_redaction(secrets: Secrets, level: str) -> RedactingFormatter:
     for handler in root.handlers:
         handler.setFormatter(fmt)
     if level.upper() != "DEBUG":
-        for name in ("httpx", "httpcore", "httpx2", "httpcore2", "apscheduler", "openai"):
+        for name in ("httpx", "httpcore", "httpx2", "httpcore2", "apscheduler"):
             logging.getLogger(name).setLevel(logging.WARNING)
+        # openai's only INFO lines say when it retries a call ("Retrying request in …")
+        logging.getLogger("openai").setLevel(logging.INFO)
     return fmt
 
 

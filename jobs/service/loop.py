@@ -20,7 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs import store
 from jobs.config import Config, Secrets
-from jobs.service import health
+from jobs.service import failures, health
 from jobs.service.clock import first_crawl_at, iso, utc
 from jobs.service.crawl_child import CrawlChild
 from jobs.service.lock import EX_TEMPFAIL, LockBusy, service_lock
@@ -89,9 +89,11 @@ class Service(CrawlChild):
                          "on" if self.app else "off", "on" if self.llm else "fallback only",
                          self._status_line())
             await self._stop.wait()
-        except Exception:
-            log.exception("service failed")
-            self.exit_code = EXIT_FAILURE
+        except Exception as exc:
+            # one readable line (cause first); the traceback only for --log-level DEBUG
+            log.error("paperbot run failed: %s", failures.describe(exc))
+            log.debug("traceback of the failure", exc_info=True)
+            self.exit_code = failures.exit_code(exc)
         finally:
             await self._shutdown()
             if watchdog is not None:
@@ -338,8 +340,8 @@ class Service(CrawlChild):
                     report = await deliver_pending(self.db, bot=self.app.bot, config=self.config,
                                                    stop=self._stop)
                 except BotUnusable as exc:
-                    log.error("Telegram refuses this bot (%s): stopping", exc.reason)
-                    self.request_stop("bot unusable", EXIT_FAILURE)
+                    log.error("stopping: %s", failures.describe(exc))
+                    self.request_stop("bot unusable", failures.exit_code(exc))
                     return
                 if report.messages or report.failed or report.skipped or report.deactivated:
                     log.info("deliver: %s", report)
@@ -357,8 +359,8 @@ class Service(CrawlChild):
                 report = await send_due_digests(self.db, bot=self.app.bot, config=self.config,
                                                 now=utc(), stop=self._stop)
             except BotUnusable as exc:
-                log.error("Telegram refuses this bot (%s): stopping", exc.reason)
-                self.request_stop("bot unusable", EXIT_FAILURE)
+                log.error("stopping: %s", failures.describe(exc))
+                self.request_stop("bot unusable", failures.exit_code(exc))
                 return
             if report.messages or report.failed:
                 log.info("digests: %s", report)

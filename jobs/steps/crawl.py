@@ -39,8 +39,16 @@ def url_source(url: str, *, lang: str = "en") -> Source:
     return Source(name=f"url:{parts.netloc or 'file'}", kind="url", url=url, lang=lang)
 
 
+_SCRAPY_RETRY = "scrapy.downloadermiddlewares.retry"
+
+
 def _quiet_scrapy(record: logging.LogRecord) -> bool:
-    """Handler filter: Scrapy's records below WARNING are not for the journal."""
+    """Handler filter: Scrapy's records below WARNING are not for the journal, except
+    its retries ("Retrying <GET …> (failed 1 times): <reason>", DEBUG in Scrapy): a
+    page that times out and is fetched again is a wait the log should explain."""
+    if record.name == _SCRAPY_RETRY and record.levelno < logging.WARNING:
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
     return record.levelno >= logging.WARNING or not record.name.startswith(("scrapy", "py.warnings"))
 
 

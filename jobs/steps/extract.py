@@ -151,8 +151,9 @@ def extract_pending(db: sqlite_utils.Database, *, arxiv: ArxivClient | None = No
                                                 extractor_version=EXTRACTOR_VERSION)
         new_by_source[post["source"]].extend(new_ids)
         queued = sum(1 for fp in checked if fp.arxiv_id is None)
-        log.info("%s: %d papers (%d new, %d to find by title) in %s", post["source"],
-                 len(checked) - queued, len(new_ids), queued, post["url"])
+        found_n = len(checked) - queued
+        log.info("%s: %d paper%s (%d new, %d to find by title) in %s", post["source"], found_n,
+                 "" if found_n == 1 else "s", len(new_ids), queued, post["url"])
     if meta.meta:
         arxiv_store.save_enrichment(db, meta.meta.values(), [i for i in meta.unknown])
 
