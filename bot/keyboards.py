@@ -94,3 +94,25 @@ def valid_tz(name: str) -> str | None:
         lowered = {z.lower(): z for z in available_timezones()}
         return lowered.get(name.lower())
     return name
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def weekly_settings(args: list[str], lang: str) -> dict:
+    """``/mode weekly [day] [hour]`` arguments → settings: a day as mon…sun, 1…7 or its
+    name in the reader's language; then an hour 0…23 (``8`` or ``8:00``)."""
+    local = [d.casefold() for d in i18n.raw(lang, "weekdays").split(",")]
+    values: dict = {}
+    for arg in args:
+        word = arg.casefold()
+        number = word.split(":")[0]
+        if word[:3] in _WEEKDAYS or word in local:
+            values["digest_weekday"] = (_WEEKDAYS.index(word[:3]) if word[:3] in _WEEKDAYS
+                                        else local.index(word))
+        elif number.isdigit() and (":" in word or "digest_weekday" in values):
+            if int(number) < 24:
+                values["digest_hour"] = int(number)
+        elif number.isdigit() and 1 <= int(number) <= 7:
+            values["digest_weekday"] = int(number) - 1
+    return values

@@ -74,6 +74,7 @@ class Labels:
     abstract: str = "Abstract (English)"
     pending: str = "The summary in your language is being written; this message will update."
     discussed_one: str = "Discussed by 1 blog: {names}"
+    discussed_some: str = "Discussed by {n} blogs: {names}"
     discussed_many: str = "Discussed by {n} blogs in {m} languages: {names}"
     why: str = "Why you got this: {what}"
     why_topic: str = "topic {what}"
@@ -153,7 +154,8 @@ def curators_text(c: Curators, labels: Labels, lim: Limits = Limits()) -> str:
     if not c.count:
         return ""
     names = ", ".join(c.blogs[: lim.curators]) + (" …" if c.count > lim.curators else "")
-    fmt = labels.discussed_one if c.count == 1 else labels.discussed_many
+    fmt = (labels.discussed_one if c.count == 1 else labels.discussed_some
+           if len(c.langs) <= 1 else labels.discussed_many)
     return fmt.format(n=c.count, m=max(1, len(c.langs)), names=names)
 
 
