@@ -21,6 +21,7 @@ demo: $(VENV)/.installed
 ## test: lint, then the whole test suite (what CI runs)
 test: $(VENV)/.installed
 	sh tests/ensure_systemd.sh
+	sh tests/ensure_browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
