@@ -135,3 +135,29 @@ def test_bibtex_entries_parse_with_arxiv_fields_and_unique_keys():
     tricky = entries["vaswani2024attention"]["title"]
     assert r"\&" in tricky and r"\%" in tricky and r"\$" in tricky and r"\{braces\}" in tricky
     assert entries["vaswani2024attention"]["author"] == "Ashish Vaswani and Łukasz Kaiser"
+
+
+def test_migration_v4_is_idempotent_and_keeps_subscribers():
+    import sqlite3
+
+    import sqlite_utils
+
+    from jobs.store import schema
+
+    old = sqlite_utils.Database(sqlite3.connect(":memory:", isolation_level=None))
+    old["meta"].create({"key": str, "value": str}, pk="key")
+    for m in schema.MIGRATIONS[:3]:
+        m(old)
+    old.execute("insert into meta values('schema_version', '3')")
+    old.execute("insert into subscribers(chat_id, lang, topics, subscribed_at) "
+                "values(1, 'ko', '[\"cs.CL\"]', '2024-05-01T00:00:00+00:00')")
+    assert schema.migrate(old) == schema.SCHEMA_VERSION >= 4
+    row = old.execute("select topics, follows, excludes, weights, digest_weekday "
+                      "from subscribers").fetchone()
+    assert row == ('["cs.CL"]', "[]", "[]", "{}", 0)
+    schema.MIGRATIONS[3](old)  # idempotent
+    assert "feedback" in old.table_names()
+    plan = " ".join(str(r) for r in old.execute(
+        "explain query plan select 1 from posts s where coalesce(s.published_at, "
+        "s.first_seen_at) >= '2024-01-01'"))
+    assert "posts_discussed_at" in plan
