@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # uv resolves the lock files (pinned here so that a refresh is reproducible too)
 UV_VERSION := 0.13.9
 
-.PHONY: demo test quick lint pytest docs constraints bench clean
+.PHONY: demo test tools quick lint pytest docs constraints bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,14 @@ demo: $(VENV)/.installed
 	$(BIN)/python examples/demo.py
 
 ## test: lint, then the whole test suite (what CI runs)
-test: lint pytest
+test: lint tools pytest
+
+# systemd-analyze and Chromium for the unit-file and site-browser tests: installed when we
+# are root on Debian/Ubuntu; otherwise those two tests skip locally with the reason (CI
+# runs these scripts strictly first, and there the tests refuse to skip).
+tools:
+	-@sh tests/ensure_systemd.sh
+	-@sh tests/ensure_browser.sh
 
 ## quick: the local loop, without the slow end-to-end tests
 quick: $(VENV)/.installed

@@ -30,14 +30,14 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import conversation, handlers, i18n
+from bot import conversation, handlers, i18n, reader_commands
 from jobs.config import Config
 from jobs.steps.deliver import in_flight_limit
 
 log = logging.getLogger("paperbot.bot")
 
-USER_COMMANDS = ("start", "stop", "lang", "mode", "tz", "topics", "latest", "paper", "sources",
-                 "settings", "cancel", "help")
+USER_COMMANDS = ("start", "stop", "lang", "mode", "tz", "topics", "latest", "paper", "top",
+                 "saved", "bib", "follow", "exclude", "sources", "settings", "cancel", "help")
 ADMIN_COMMANDS = ("status", "crawl")
 
 
@@ -98,9 +98,12 @@ def build_application(*, config: Config, token: str, db: sqlite_utils.Database) 
         "topics": handlers.topics_cmd, "latest": handlers.latest, "paper": handlers.paper,
         "sources": handlers.sources, "settings": handlers.settings,
         "cancel": handlers.cancel, "status": handlers.status, "crawl": handlers.crawl,
+        "top": reader_commands.top, "saved": reader_commands.saved, "bib": reader_commands.bib,
+        "follow": reader_commands.follow, "exclude": reader_commands.exclude,
     }
     for name, fn in commands.items():
         app.add_handler(CommandHandler(name, fn))
+    app.add_handler(CallbackQueryHandler(reader_commands.feedback_button, pattern=r"^fb:"))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.free_text))

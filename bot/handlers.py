@@ -31,6 +31,7 @@ from bot.keyboards import (
     topics_keyboard,
     tz_keyboard,
     valid_tz,
+    weekly_settings,
 )
 from bot.paper_commands import latest, paper, parse_paper_arg, prefetch_window
 from jobs.config import Config
@@ -127,6 +128,15 @@ async def mode_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if args and args[0] == "instant":
         sub = subs.update_settings(db, sub["chat_id"], mode="instant")
         await reply(update, context, i18n.t(lang, "mode_set", mode=describe_mode(sub, lang)))
+        return
+    if args and args[0] == "weekly":
+        values = weekly_settings(args[1:], lang)
+        sub = subs.update_settings(db, sub["chat_id"], mode="weekly", **values)
+        if "digest_hour" in values:
+            await reply(update, context, i18n.t(lang, "mode_set", mode=describe_mode(sub, lang)))
+        else:
+            await reply(update, context, i18n.t(lang, "hour_prompt", tz=sub["tz"]),
+                        reply_markup=hour_keyboard())
         return
     if args and args[0] == "digest":
         values = {"mode": "digest"}
@@ -324,12 +334,13 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sub = subs.update_settings(db, sub["chat_id"], mode="instant")
         await _edit_or_reply(update, context, i18n.t(lang, "mode_set",
                                                      mode=describe_mode(sub, lang)))
-    elif kind == "mode" and value == "digest":
-        subs.update_settings(db, sub["chat_id"], mode="digest")
+    elif kind == "mode" and value in ("digest", "weekly"):
+        subs.update_settings(db, sub["chat_id"], mode=value)
         await _edit_or_reply(update, context, i18n.t(lang, "hour_prompt", tz=sub["tz"]),
                              hour_keyboard())
     elif kind == "hour" and value.isdigit() and int(value) < 24:
-        sub = subs.update_settings(db, sub["chat_id"], mode="digest", digest_hour=int(value))
+        mode = "weekly" if sub["mode"] == "weekly" else "digest"
+        sub = subs.update_settings(db, sub["chat_id"], mode=mode, digest_hour=int(value))
         conversation.start(update, context, "tz")
         await _edit_or_reply(update, context, i18n.t(lang, "mode_set",
                                                      mode=describe_mode(sub, lang))

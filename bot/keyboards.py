@@ -15,7 +15,16 @@ COMMON_TIMEZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "A
                     "America/Los_Angeles")
 
 
+def weekday_name(day: int, lang: str) -> str:
+    names = i18n.raw(lang, "weekdays").split(",")
+    return names[day % 7] if len(names) == 7 else str(day)
+
+
 def describe_mode(sub: dict, lang: str) -> str:
+    if sub.get("mode") == "weekly":
+        return i18n.raw(lang, "mode_weekly").format(
+            day=weekday_name(int(sub.get("digest_weekday") or 0), lang),
+            hour=sub.get("digest_hour", 9), tz=sub.get("tz") or "UTC")
     if sub.get("mode") == "digest":
         return i18n.raw(lang, "mode_digest").format(hour=sub.get("digest_hour", 9),
                                                     tz=sub.get("tz") or "UTC")
@@ -26,10 +35,16 @@ def describe_topics(sub: dict, lang: str) -> str:
     return ", ".join(sub.get("topics") or []) or i18n.raw(lang, "topics_everything")
 
 
+def describe_list(items, lang: str, empty: str) -> str:
+    return ", ".join(items or []) or i18n.raw(lang, empty)
+
+
 def settings_text(sub: dict, lang: str) -> str:
     return i18n.t(lang, "settings", active=i18n.raw(lang, "yes" if sub["active"] else "no"),
                   lang=i18n.lang_name(sub["lang"]), mode=describe_mode(sub, lang),
-                  tz=sub.get("tz") or "UTC", topics=describe_topics(sub, lang))
+                  tz=sub.get("tz") or "UTC", topics=describe_topics(sub, lang),
+                  follows=describe_list(sub.get("follows"), lang, "nobody"),
+                  excludes=describe_list(sub.get("excludes"), lang, "nothing"))
 
 
 def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[InlineKeyboardButton]]:
@@ -46,7 +61,7 @@ def mode_keyboard(lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(i18n.raw(lang, "btn_instant"), callback_data="mode:instant"),
         InlineKeyboardButton(i18n.raw(lang, "btn_digest"), callback_data="mode:digest"),
-    ]])
+    ], [InlineKeyboardButton(i18n.raw(lang, "btn_weekly"), callback_data="mode:weekly")]])
 
 
 def hour_keyboard() -> InlineKeyboardMarkup:
@@ -79,3 +94,25 @@ def valid_tz(name: str) -> str | None:
         lowered = {z.lower(): z for z in available_timezones()}
         return lowered.get(name.lower())
     return name
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def weekly_settings(args: list[str], lang: str) -> dict:
+    """``/mode weekly [day] [hour]`` arguments → settings: a day as mon…sun, 1…7 or its
+    name in the reader's language; then an hour 0…23 (``8`` or ``8:00``)."""
+    local = [d.casefold() for d in i18n.raw(lang, "weekdays").split(",")]
+    values: dict = {}
+    for arg in args:
+        word = arg.casefold()
+        number = word.split(":")[0]
+        if word[:3] in _WEEKDAYS or word in local:
+            values["digest_weekday"] = (_WEEKDAYS.index(word[:3]) if word[:3] in _WEEKDAYS
+                                        else local.index(word))
+        elif number.isdigit() and (":" in word or "digest_weekday" in values):
+            if int(number) < 24:
+                values["digest_hour"] = int(number)
+        elif number.isdigit() and 1 <= int(number) <= 7:
+            values["digest_weekday"] = int(number) - 1
+    return values

@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes
 from bot import i18n, render
 from bot.chat import deps, lang_of, reply, summarizer
 from crawler.arxiv_ids import parse_arxiv_id
+from jobs.steps import personalize
 from jobs.steps.deliver import labels, paper_view
 from jobs.steps.edits import refresh_message
 from jobs.store import fallback_messages as fstore
@@ -65,27 +66,39 @@ def prefetch_window(context: ContextTypes.DEFAULT_TYPE, lang: str) -> None:
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db, config = deps(context)
     lang = lang_of(update, context)
+    ids = sstore.latest_ids(db, limit=config.telegram.latest_count)
+    if not await send_list(update, context, ids, i18n.t(lang, "latest_header")):
+        await reply(update, context, i18n.t(lang, "latest_none"))
+
+
+async def send_list(update: Update, context: ContextTypes.DEFAULT_TYPE, arxiv_ids: Sequence[str],
+                    header_html: str) -> bool:
+    """The papers ``arxiv_ids`` as a list the chat asked for (/latest, /top): numbered,
+    with feedback buttons, no "why" lines; missing summaries written on demand and the
+    messages edited when ready. False when none of the papers is known."""
+    db, _ = deps(context)
+    lang = lang_of(update, context)
     chat_id = update.effective_chat.id
     writer = summarizer(context)
-    views = [v for v in (paper_view(db, i, lang) for i in sstore.latest_ids(
-        db, limit=config.telegram.latest_count)) if v is not None]
+    views = [v for v in (paper_view(db, i, lang) for i in arxiv_ids) if v is not None]
     if not views:
-        await reply(update, context, i18n.t(lang, "latest_none"))
-        return
+        return False
     missing = [v.arxiv_id for v in views if not v.good]
-    header_html = i18n.t(lang, "latest_header")
     shown = header_html
     if missing and writer is not None:
         shown += "\n" + render.italic(i18n.raw(lang, "label_pending")).html
     sent: list[int] = []
-    for part in render.render_digest(views, labels(lang), header=render.raw_html(shown)):
-        message = await reply(update, context, part.html)
+    for part in personalize.list_messages(db, chat_id, views, labels(lang),
+                                          header=render.raw_html(shown), personal=False):
+        message = await reply(update, context, part.html, reply_markup=part.reply_markup)
         sent.append(message.message_id)
         # remembered with the plain header: the edit drops the "on its way" note
-        kept = dataclasses.replace(part, header=header_html if part.header else None)
+        kept = dataclasses.replace(part, header=header_html if part.header else None,
+                                   layout="list-asked")
         fstore.remember_message(db, chat_id, message.message_id, kept)
     if missing and writer is not None:
         _summaries_then_edit(context, chat_id, lang, missing, sent)
+    return True
 
 
 async def paper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -103,8 +116,10 @@ async def paper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     writer = summarizer(context)
     pending = not view.good and writer is not None
-    msg = render.render_paper(dataclasses.replace(view, pending=pending), labels(lang))
-    message = await reply(update, context, msg.html)
+    msg = personalize.paper_message(db, chat_id, dataclasses.replace(view, pending=pending),
+                                    labels(lang), personal=False)
+    msg = dataclasses.replace(msg, layout="paper-asked")
+    message = await reply(update, context, msg.html, reply_markup=msg.reply_markup)
     fstore.remember_message(db, chat_id, message.message_id, msg)
     if pending:
         _summaries_then_edit(context, chat_id, lang, [arxiv_id], [message.message_id])

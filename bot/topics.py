@@ -64,23 +64,29 @@ def toggle(current: Sequence[str], topic: str) -> list[str]:
 def matches(topics: Sequence[str], *, categories: Sequence[str] = (), text: str = "") -> bool:
     """Does a paper (its arXiv ``categories`` and ``text``: title, abstract, summary) match
     any of ``topics``? No topics = everything."""
-    if not topics:
-        return True
+    return not topics or bool(matching(topics, categories=categories, text=text))
+
+
+def matching(topics: Sequence[str], *, categories: Sequence[str] = (),
+             text: str = "") -> list[str]:
+    """The ``topics`` a paper matches (categories exactly or by archive; keywords as whole
+    words in ASCII, as substrings in other scripts), in the order given."""
     cats = {c.lower() for c in categories or ()}
     archives = {c.split(".")[0] for c in cats}
     folded = (text or "").casefold()
+    out: list[str] = []
     for topic in topics:
         if is_category(topic):
             t = topic.lower()
             if t in cats or ("." not in t and t in archives):
-                return True
+                out.append(topic)
             continue
         kw = topic.casefold()
         if not kw:
             continue
         if kw.isascii():
             if re.search(r"(?<![0-9a-z])" + re.escape(kw) + r"(?![0-9a-z])", folded):
-                return True
+                out.append(topic)
         elif kw in folded:
-            return True
-    return False
+            out.append(topic)
+    return out

@@ -147,6 +147,17 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
+class SiteConfig:
+    """The static site (``paperbot site build``): rebuilt after each crawl when out_dir is set."""
+    out_dir: Path | None = None
+    base_url: str | None = None  # where it is served, for absolute feed links
+    title: str = "paperbot"
+    languages: list[str] = field(default_factory=list)  # [] = telegram.languages
+    index_days: int = 30  # the index lists the papers of the last N days (by first seen)
+    feed_items: int = 50  # entries per feed
+
+
+@dataclass(frozen=True)
 class Config:
     state_dir: Path = Path("state")
     log_level: str = "INFO"
@@ -156,6 +167,7 @@ class Config:
     resolve: ResolveConfig = field(default_factory=ResolveConfig)
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    site: SiteConfig = field(default_factory=SiteConfig)
     sources: list[Source] = field(default_factory=list)
     # Where the file came from (None = built-in defaults); not a TOML key.
     path: Path | None = field(default=None, compare=False)
@@ -335,6 +347,7 @@ def _validate(cfg: Config) -> None:
         ("llm.base_url", cfg.llm.base_url),
         ("resolve.semantic_scholar.base_url", cfg.resolve.semantic_scholar.base_url),
         ("resolve.openalex.base_url", cfg.resolve.openalex.base_url),
+        ("site.base_url", cfg.site.base_url),
     ):
         if url is not None and not _is_url(url):
             raise ConfigError(f"{key}: {url!r} is not a URL")

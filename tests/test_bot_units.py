@@ -25,7 +25,9 @@ def test_catalog_text_is_valid_telegram_html(lang):
     sample = {"lang": "<x>&", "mode": "m&m", "topics": "a<b", "tz": "UTC", "hour": 9,
               "langs": "en", "count": 3, "arxiv_id": "2401.00001",
               "url": "https://arxiv.org/abs/2401.00001", "result": "<ok>", "error": "&",
-              "active": "yes", "command": "/topics"}
+              "active": "yes", "command": "/topics", "follows": "Ada <L>", "excludes": "x&y",
+              "n": 3, "m": 2, "names": "a<b", "what": "cs.CV", "day": "Mon", "days": 7,
+              "authors": "Yann & co", "keywords": "<robotics>"}
     for key, value in i18n.catalog(lang).items():
         needed = set(re.findall(r"{(\w+)}", value))
         parse_html(i18n.t(lang, key, **{k: sample[k] for k in needed}))

@@ -28,12 +28,13 @@ COMMANDS = {
     "deliver": "Send summaries to subscribers.",
     "papers": "List the papers found, newest first, with the blogs that...",
     "run": "Run the service until SIGTERM/SIGINT: the Telegram bot, a...",
+    "site": "Build the static site: papers by day, a page per paper,...",
     "status": "Show source health, paper counts and queues.",
     "subscribers": "List subscribers and channels: language, mode, topics,...",
     "summarize": "Summarize papers per reader language with the configured LLM.",
 }
 SUBCOMMANDS = {"config": ["show"], "crawl": ["once"], "deliver": ["once"],
-               "summarize": ["once"]}
+               "summarize": ["once"], "site": ["build"]}
 
 
 def cli_modules() -> list[str]:

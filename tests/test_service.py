@@ -54,7 +54,8 @@ async def test_subscribers_get_a_new_posts_papers_once_in_their_language(tmp_pat
         blog.publish("old", [OLD_PAPER])  # the first crawl archives it: nobody gets it
         config = service_config(tmp_path, sources=[("notes", blog.feed_url, "ko")],
                                 telegram_url=tg.base_url, llm_url=llm.base_url,
-                                arxiv_url=arxiv.url, every_minutes=0.05, log_level="DEBUG")
+                                arxiv_url=arxiv.url, every_minutes=0.05, log_level="DEBUG",
+                                extra=f"\n[site]\nout_dir = '{tmp_path / 'site'}'\n")
         db = tmp_path / "state" / "paperbot.db"
         svc = await ServiceProc(tmp_path, config).start()
         try:
@@ -93,6 +94,10 @@ async def test_subscribers_get_a_new_posts_papers_once_in_their_language(tmp_pat
                 assert not any(OLD_PAPER in m.text for m in got)
             assert query(db, "select state, count(*) from deliveries group by state") == [
                 ("sent", len(USERS) * len(NEW_PAPERS))]
+            # [site] out_dir: the static site was rebuilt after the crawls, summaries in
+            page = tmp_path / "site" / "ru" / "p" / f"{NEW_PAPERS[0]}.html"
+            await poll(lambda: page.exists() and CANNED["ru"][1] in page.read_text("utf-8"),
+                       what="the site rebuilt after a crawl")
             # each new paper summarized once per language; the archived one nobody asked
             # for costs nothing (it is summarized when someone asks: /latest, /paper)
             assert llm.calls == len(set(USERS.values())) * len(NEW_PAPERS)

@@ -16,6 +16,7 @@ from jobs.cli.crawl import crawl_group
 from jobs.cli.deliver import deliver_group
 from jobs.cli.papers import papers_cmd
 from jobs.cli.run import run_cmd
+from jobs.cli.site import site_group
 from jobs.cli.status import status_cmd
 from jobs.cli.subscribers import subscribers_cmd
 from jobs.cli.summarize import summarize_group
@@ -73,6 +74,7 @@ cli.add_command(summarize_group)
 cli.add_command(run_cmd)
 cli.add_command(deliver_group)
 cli.add_command(subscribers_cmd)
+cli.add_command(site_group)
 
 
 def main() -> None:

@@ -271,7 +271,27 @@ class Service(CrawlChild):
             return result
         await self._summarize()
         self.wake_delivery()
+        await self._build_site()
         return result
+
+    async def _build_site(self) -> None:
+        """``[site] out_dir`` set: bring the static site up to date after a crawl (in a
+        thread, on its own connection; only changed files are rewritten)."""
+        if self.config.site.out_dir is None or self._stop.is_set():
+            return
+        from jobs.site import build_from_config
+
+        def build():
+            db = store.open_db(self.config.db_path)
+            try:
+                return build_from_config(db, self.config)
+            finally:
+                db.conn.close()
+
+        try:
+            log.info("site: %s", await asyncio.to_thread(build))
+        except Exception:
+            log.exception("site build failed")
 
     # -- summarize -------------------------------------------------------------------
     async def _summarize_job(self) -> None:

@@ -47,8 +47,9 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import i18n, render, topics
+from bot import i18n, render
 from jobs.config import Config
+from jobs.steps import personalize
 from jobs.store import delivery as ledger
 from jobs.store import subscribers as subs
 from jobs.store import utcnow
@@ -194,24 +195,13 @@ def plan_deliveries(db: sqlite_utils.Database, *, config: Config) -> int:
         created += ledger.plan_for_everyone(db, cand["arxiv_id"], cand["lang"],
                                             cand["first_seen_at"], now=now)
         picky = ledger.topic_subscribers(db, cand["lang"], cand["first_seen_at"])
-        if picky:
-            cats = _loads_list(cand.get("categories"))
-            text = " ".join(filter(None, (cand.get("title"), cand.get("abstract"),
-                                          cand.get("tldr"))))
-            chosen = [s["chat_id"] for s in picky
-                      if topics.matches(s["topics"], categories=cats, text=text)]
+        if picky:  # topics, exclusions, votes: bot.profile.decide (issue 13)
+            chosen = personalize.wanted_by(picky, personalize.candidate_facts(db, cand))
             created += ledger.plan_rows(db, cand["arxiv_id"], cand["lang"], chosen, now=now)
     ledger.set_plan_watermark(db, now)
     if created:
         log.info("planned %d deliveries", created)
     return created
-
-
-def _loads_list(value: str | None) -> list[str]:
-    from jobs.store import loads
-
-    got = loads(value, [])
-    return got if isinstance(got, list) else []
 
 
 async def sync_channels(db: sqlite_utils.Database, *, bot: telegram.Bot, config: Config) -> dict:
@@ -388,7 +378,7 @@ class _Sender:
                     chat_id=job.chat_id,
                     text=msg.plain_text if plain else msg.html,
                     parse_mode=None if plain else ParseMode.HTML,
-                    link_preview_options=NO_PREVIEW,
+                    link_preview_options=NO_PREVIEW, reply_markup=msg.reply_markup,
                 )
             except Exception as exc:
                 err = classify(exc)
@@ -457,18 +447,20 @@ def _instant_jobs(db: sqlite_utils.Database, cache: dict) -> Iterator[_Job]:
             key = (row["arxiv_id"], row["lang"])
             yield _Job(chat_id=row["chat_id"], arxiv_ids=(row["arxiv_id"],),
                        group=row["chat_id"] < 0 or (row["kind"] or "private") != "private",
-                       build=_cached_paper(db, cache, key))
+                       build=_cached_paper(db, cache, key, row["chat_id"]))
 
 
-def _cached_paper(db, cache: dict, key: tuple[str, str]) -> Callable[[], render.Message | None]:
+def _cached_paper(db, cache: dict, key: tuple[str, str],
+                  chat_id: int) -> Callable[[], render.Message | None]:
     def build() -> render.Message | None:
         if key not in cache:
             if len(cache) > 256:
                 cache.clear()
             view = paper_view(db, key[0], key[1])
-            cache[key] = None if view is None or view.summary is None else render.render_paper(
-                view, labels(key[1]))
-        return cache[key]
+            cache[key] = None if view is None or view.summary is None else view
+        view = cache[key]  # the reader's "why" line and buttons (issue 13)
+        return None if view is None else personalize.paper_message(db, chat_id, view,
+                                                                    labels(key[1]))
 
     return build
 
@@ -506,10 +498,13 @@ def _zone(name: str | None) -> dt.tzinfo:
 
 
 def digest_due(sub: dict, now: dt.datetime) -> bool:
-    """Has the subscriber's digest hour come today (their time zone) without a digest yet?"""
+    """Has the subscriber's digest hour come today (their time zone; for a weekly digest,
+    on their weekday) without a digest yet?"""
     tz = _zone(sub.get("tz"))
     local = now.astimezone(tz)
     if local.hour < int(sub.get("digest_hour") or 0):
+        return False
+    if sub.get("mode") == "weekly" and local.weekday() != int(sub.get("digest_weekday") or 0):
         return False
     last = sub.get("last_digest_at")
     if not last:
@@ -520,7 +515,8 @@ def digest_due(sub: dict, now: dt.datetime) -> bool:
 async def send_due_digests(db: sqlite_utils.Database, *, bot: telegram.Bot, config: Config,
                            now: dt.datetime | None = None, stop: asyncio.Event | None = None,
                            retry_delays: Sequence[float] = RETRY_DELAYS) -> DeliveryReport:
-    """Send today's digest to every digest-mode subscriber whose local hour has come.
+    """Send today's digest to every digest-mode subscriber whose local hour has come
+    (weekly-mode ones: on their weekday, the week's most discussed of their papers).
 
     One message, or several split between papers when it would exceed 4096 characters.
     A subscriber with nothing pending gets no message (their day is still marked done).
@@ -531,7 +527,8 @@ async def send_due_digests(db: sqlite_utils.Database, *, bot: telegram.Bot, conf
         now = now.replace(tzinfo=dt.UTC)
     stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     report = DeliveryReport()
-    due = [s for s in subs.active(db, mode="digest") if digest_due(s, now)]
+    due = [s for s in subs.active(db, mode="digest") + subs.active(db, mode="weekly")
+           if digest_due(s, now)]
     jobs: list[_Job] = []
     for sub in due:
         rows = ledger.pending_for_chat(db, sub["chat_id"])
@@ -544,12 +541,19 @@ async def send_due_digests(db: sqlite_utils.Database, *, bot: telegram.Bot, conf
                 report.skipped += 1
                 continue
             views.append(view)
+        # ranked by curator count, then recency; votes since planning apply (issue 13)
+        weekly = sub["mode"] == "weekly"
+        views, dropped = personalize.digest_views(db, sub, views, weekly=weekly)
+        if dropped:
+            ledger.skip_pending(db, sub["chat_id"], dropped, "left out of the digest")
+            report.skipped += len(dropped)
         if not views:
             subs.set_last_digest(db, sub["chat_id"], stamp)
             continue
-        header_html = i18n.t(lang, "digest_header", count=len(views))
-        header = render.raw_html(header_html)
-        for part in render.render_digest(views, labels(lang), header=header):
+        header = render.raw_html(i18n.t(lang, "weekly_header" if weekly else "digest_header",
+                                        count=len(views)))
+        for part in personalize.list_messages(db, sub["chat_id"], views, labels(lang),
+                                              header=header, sub=sub):
             jobs.append(_Job(chat_id=sub["chat_id"], arxiv_ids=part.arxiv_ids,
                              group=sub["chat_id"] < 0 or sub["kind"] not in (None, "private"),
                              build=lambda part=part: part))

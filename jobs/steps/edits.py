@@ -18,22 +18,34 @@ import telegram
 from telegram.constants import ParseMode
 
 from bot import render
+from jobs.steps import personalize
 from jobs.steps.deliver import NO_PREVIEW, RetryLater, classify, labels, paper_view
 from jobs.store import fallback_messages as fstore
+from jobs.store import subscribers as subs
 
 log = logging.getLogger("paperbot.edits")
 
 
-def rerender(db: sqlite_utils.Database, rows: list[dict]) -> render.Message | None:
-    """The remembered message ``rows`` rendered with the summaries stored now."""
+def rerender(db: sqlite_utils.Database, rows: list[dict],
+             chat_id: int | None = None) -> render.Message | None:
+    """The remembered message ``rows`` rendered with the summaries stored now (for
+    ``chat_id``: its "why" lines unless it asked for the message, its buttons' state)."""
     lang = rows[0]["lang"]
     views = [v for v in (paper_view(db, r["arxiv_id"], lang) for r in rows) if v is not None]
     if not views:
         return None
-    if rows[0]["layout"] == "paper":
-        return render.render_paper(views[0], labels(lang))
+    layout, _, asked = rows[0]["layout"].partition("-")  # 'paper' / 'list' [-asked]
+    sub = subs.get(db, chat_id) if chat_id is not None else None
+    if layout == "paper":
+        return personalize.paper_message(db, chat_id, views[0], labels(lang), sub=sub,
+                                         personal=not asked) if sub else render.render_paper(
+            views[0], labels(lang))
     header = render.raw_html(rows[0]["header"]) if rows[0]["header"] else None
-    return render.render_list(views, labels(lang), header=header)
+    buttons = personalize.wants_personal(sub)
+    if sub and not asked:
+        views = personalize.with_why(sub, views)
+    state = personalize.button_state(db, chat_id, [v.arxiv_id for v in views]) if buttons else None
+    return render.render_list(views, labels(lang), header=header, buttons=buttons, state=state)
 
 
 async def refresh_message(db: sqlite_utils.Database, bot: telegram.Bot, chat_id: int,
@@ -46,14 +58,14 @@ async def refresh_message(db: sqlite_utils.Database, bot: telegram.Bot, chat_id:
     if rows[0]["sent_at"] < fstore.window_start():
         fstore.forget(db, chat_id, message_id)
         return False
-    msg = rerender(db, rows)
+    msg = rerender(db, rows, chat_id)
     if msg is None:
         fstore.forget(db, chat_id, message_id)
         return False
     for attempt in range(2):
         try:
             await bot.edit_message_text(chat_id=chat_id, message_id=message_id, text=msg.html,
-                                        parse_mode=ParseMode.HTML,
+                                        parse_mode=ParseMode.HTML, reply_markup=msg.reply_markup,
                                         link_preview_options=NO_PREVIEW)
         except Exception as exc:  # grouped by what to do next, like sending
             err = classify(exc)

@@ -43,21 +43,25 @@ def plan_candidates(db: sqlite_utils.Database, *, since: str | None) -> list[dic
 
 def plan_for_everyone(db: sqlite_utils.Database, arxiv_id: str, lang: str, first_seen_at: str,
                       *, now: str) -> int:
-    """Pending rows for every active subscriber in ``lang`` without topics who subscribed
-    at/before ``first_seen_at``. Returns the number of rows created."""
+    """Pending rows for every active subscriber in ``lang`` without topics, exclusions or
+    vote weights who subscribed at/before ``first_seen_at``. Returns the rows created."""
     cur = db.execute(
         "insert into deliveries(chat_id, arxiv_id, lang, state, attempts, created_at, updated_at) "
         "select chat_id, ?, lang, 'pending', 0, ?, ? from subscribers "
         "where active = 1 and lang = ? and subscribed_at <= ? and topics = '[]' "
-        "on conflict(chat_id, arxiv_id) do nothing",
+        "and excludes = '[]' and weights = '{}' on conflict(chat_id, arxiv_id) do nothing",
         [arxiv_id, now, now, lang, first_seen_at])
     return max(cur.rowcount, 0)
 
 
 def topic_subscribers(db: sqlite_utils.Database, lang: str, first_seen_at: str) -> list[dict]:
-    return [{"chat_id": r[0], "topics": loads(r[1], [])} for r in db.execute(
-        "select chat_id, topics from subscribers where active = 1 and lang = ? and "
-        "subscribed_at <= ? and topics != '[]'", [lang, first_seen_at])]
+    """Subscribers in ``lang`` whose topics, exclusions or vote weights decide what they
+    get (see ``bot.profile.decide``), with those."""
+    return [{"chat_id": r[0], "topics": loads(r[1], []), "follows": loads(r[2], []),
+             "excludes": loads(r[3], []), "weights": loads(r[4], {})} for r in db.execute(
+        "select chat_id, topics, follows, excludes, weights from subscribers where active = 1 "
+        "and lang = ? and subscribed_at <= ? and (topics != '[]' or excludes != '[]' or "
+        "weights != '{}')", [lang, first_seen_at])]
 
 
 def plan_rows(db: sqlite_utils.Database, arxiv_id: str, lang: str, chat_ids: Iterable[int], *,

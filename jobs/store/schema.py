@@ -300,8 +300,40 @@ def _v3_title_resolution(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v4_curation(db: sqlite_utils.Database) -> None:
+    """Issue 13: what readers tell us (👍 / 👎 / 🔖, followed authors, excluded keywords,
+    the weights their votes set) and what the curators agree on (papers by the date of
+    the posts that discussed them)."""
+    have = set(db["subscribers"].columns_dict)
+    for column, default in (("follows", "'[]'"), ("excludes", "'[]'"), ("weights", "'{}'"),
+                            ("digest_weekday", "0")):
+        if column not in have:  # JSON lists / a JSON object; weekday 0 = Monday (weekly)
+            kind = "integer" if column == "digest_weekday" else "text"
+            db.execute(f"alter table subscribers add column {column} {kind} not null "
+                       f"default {default}")
+    # one row per (chat, paper) the chat voted on or saved
+    db["feedback"].create(
+        {
+            "chat_id": int,
+            "arxiv_id": str,
+            "vote": int,  # 1 👍, -1 👎, 0 none
+            "saved": int,  # 1: 🔖 saved (/saved, /bib)
+            "voted_at": str,
+            "saved_at": str,
+        },
+        pk=("chat_id", "arxiv_id"),
+        defaults={"vote": 0, "saved": 0},
+        if_not_exists=True,
+    )
+    db.execute("create index if not exists feedback_saved on feedback(chat_id, saved_at) "
+               "where saved = 1")
+    # /top, weekly digests, the site: posts by the date they discussed their papers
+    db.execute("create index if not exists posts_discussed_at on "
+               "posts(coalesce(published_at, first_seen_at))")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_initial, _v2_summaries_on_demand, _v3_title_resolution]
+    _v1_initial, _v2_summaries_on_demand, _v3_title_resolution, _v4_curation]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -10,14 +10,18 @@ import sqlite_utils
 
 from . import dumps, get_meta, loads, set_meta, transaction, utcnow
 
-SETTINGS = ("lang", "mode", "digest_hour", "tz", "topics", "kind", "username")
+SETTINGS = ("lang", "mode", "digest_hour", "tz", "topics", "kind", "username", "follows",
+            "excludes", "weights", "digest_weekday")
+_JSON = {"topics": [], "follows": [], "excludes": [], "weights": {}}  # JSON columns, defaults
 _COLUMNS = ("chat_id, kind, username, lang, mode, digest_hour, tz, topics, active, "
-            "inactive_reason, from_config, subscribed_at, last_digest_at, updated_at")
+            "inactive_reason, from_config, subscribed_at, last_digest_at, updated_at, "
+            "follows, excludes, weights, digest_weekday")
 
 
 def _row(r: Any) -> dict:
     out = dict(r)
-    out["topics"] = loads(out.get("topics"), [])
+    for key, default in _JSON.items():
+        out[key] = loads(out.get(key), default)
     return out
 
 
@@ -72,14 +76,16 @@ def deactivate(db: sqlite_utils.Database, chat_id: int, reason: str) -> int:
 
 
 def update_settings(db: sqlite_utils.Database, chat_id: int, **values: Any) -> dict | None:
-    """Change any of lang, mode, digest_hour, tz, topics (a list), kind, username."""
+    """Change any of lang, mode, digest_hour, tz, topics / follows / excludes (lists),
+    weights (a dict), digest_weekday, kind, username."""
     unknown = set(values) - set(SETTINGS)
     if unknown:
         raise ValueError(f"unknown subscriber settings: {sorted(unknown)}")
     if not values:
         return get(db, chat_id)
-    if "topics" in values:
-        values["topics"] = dumps(list(values["topics"]))
+    for key, default in _JSON.items():
+        if key in values:
+            values[key] = dumps(type(default)(values[key]))
     now = utcnow()
     sets = ", ".join(f"{k} = ?" for k in values)
     params = [*values.values()]

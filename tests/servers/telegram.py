@@ -6,8 +6,9 @@ python-telegram-bot client is pointed at it with ``[telegram] api_base_url =
 stub.base_url`` and nothing is monkeypatched.
 
 Implemented methods: getMe, getUpdates (long polling with offset/limit/timeout),
-sendMessage, editMessageText, answerCallbackQuery, setMyCommands, getMyCommands,
-deleteMyCommands, deleteWebhook, getChat, close/logOut (no-ops).
+sendMessage, editMessageText, editMessageReplyMarkup, sendDocument (multipart upload),
+answerCallbackQuery, setMyCommands, getMyCommands, deleteMyCommands, deleteWebhook,
+getChat, close/logOut (no-ops).
 
 Behaviour that mirrors Telegram:
 
@@ -20,6 +21,14 @@ Behaviour that mirrors Telegram:
   per-group/channel bucket (``group_per_minute``). Over the limit → 429
   ``{"ok":false,"error_code":429,"description":"Too Many Requests: retry after N",
   "parameters":{"retry_after":N}}``.
+* Inline keyboards: callback data over 64 bytes → 400 "Bad Request: BUTTON_DATA_INVALID".
+  A callback query carries the message it was pressed on, keyboard included; it can be
+  answered once ("query is too old and response timeout expired or query ID is
+  invalid" after that). Editing a message that was not sent → "message to edit not
+  found"; the same text/keyboard again → "message is not modified: …".
+* ``sendDocument``: the file part of a multipart body (``attach://`` references too);
+  none → "there is no document in the request", empty → "file must be non-empty";
+  a caption over 1024 characters → "message caption is too long".
 * ``block(chat_id)`` → 403 "Forbidden: bot was blocked by the user";
   ``not_found(chat_id)`` → 400 "Bad Request: chat not found";
   ``fail_next(method, n, status=500)`` injects errors.
@@ -198,6 +207,7 @@ class Sent:
     reply_markup: Any = None
     link_preview_options: Any = None
     at: float = 0.0
+    document: tuple[str, bytes] | None = None  # sendDocument: (file name, content)
 
 
 class TelegramStub:
@@ -218,7 +228,10 @@ class TelegramStub:
         self.sent: list[Sent] = []
         self.attempts: list[tuple[str, Any, int]] = []  # (method, chat_id, http status)
         self.edits: list[Sent] = []
+        self.markup_edits: list[Sent] = []
+        self.current: dict[tuple[Any, int], Sent] = {}  # what each message shows now
         self.callback_answers: list[dict] = []
+        self._queries: dict[str, bool] = {}  # callback query id -> answered
         self.commands: dict[tuple[str, str], list[dict]] = {}
         self.blocked: set[Any] = set()
         self.missing: set[Any] = set()
@@ -330,18 +343,24 @@ class TelegramStub:
         if message_id is None:
             mine = self.messages_to(chat_id)
             message_id = mine[-1].message_id if mine else self._new_message_id()
+        shown = self.current.get((chat_id, message_id))
+        query_id = f"cbq{self._next_update_id + 1}"
+        self._queries[query_id] = False
+        message_json = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, chat_type, None),
+            "from": self._bot_user(),
+            "text": shown.visible if shown else "…",
+        }
+        if shown is not None and shown.reply_markup:
+            message_json["reply_markup"] = shown.reply_markup
         query = {
-            "id": f"cbq{self._next_update_id + 1}",
+            "id": query_id,
             "from": self._user(user_id or abs(chat_id), language_code, None),
             "chat_instance": f"ci{chat_id}",
             "data": data,
-            "message": {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": self._chat(chat_id, chat_type, None),
-                "from": self._bot_user(),
-                "text": "…",
-            },
+            "message": message_json,
         }
         return self._push({"callback_query": query})
 
@@ -409,7 +428,19 @@ class TelegramStub:
         elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             form = await request.post()
             params.update({k: v for k, v in form.items() if isinstance(v, str)})
+            params["_files"] = {k: (v.filename, v.file.read()) for k, v in form.items()
+                                if isinstance(v, web.FileField)}
         return params
+
+    @staticmethod
+    def _bad_markup(markup: Any) -> str | None:
+        """Telegram's answer to an invalid inline keyboard, or None."""
+        for row in (markup or {}).get("inline_keyboard", []) if isinstance(markup, dict) else []:
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                    return "Bad Request: BUTTON_DATA_INVALID"
+        return None
 
     @staticmethod
     def _json_field(value: Any) -> Any:
@@ -574,13 +605,17 @@ class TelegramStub:
         if bad is not None:
             self.attempts.append(("sendMessage", chat_id, 400))
             return bad
+        markup = self._json_field(params.get("reply_markup"))
+        if self._bad_markup(markup):
+            self.attempts.append(("sendMessage", chat_id, 400))
+            return self.error(400, self._bad_markup(markup))
         self.attempts.append(("sendMessage", chat_id, 200))
         msg = Sent(chat_id=chat_id, text=params["text"], parse_mode=parse_mode, visible=visible,
-                   message_id=self._new_message_id(),
-                   reply_markup=self._json_field(params.get("reply_markup")),
+                   message_id=self._new_message_id(), reply_markup=markup,
                    link_preview_options=self._json_field(params.get("link_preview_options")),
                    at=time.monotonic())
         self.sent.append(msg)
+        self.current[(chat_id, msg.message_id)] = msg
         self.stats["sent"] += 1
         if self._sent_event is not None:
             self._sent_event.set()
@@ -596,17 +631,101 @@ class TelegramStub:
         if bad is not None:
             return bad
         message_id = self._int(params.get("message_id"))
+        markup = self._json_field(params.get("reply_markup"))
+        if self._bad_markup(markup):
+            return self.error(400, self._bad_markup(markup))
+        shown = self.current.get((chat_id, message_id))
+        if shown is not None and shown.text == params["text"] and shown.reply_markup == markup:
+            return self.error(400, self.NOT_MODIFIED)
         msg = Sent(chat_id=chat_id, text=params["text"], parse_mode=parse_mode, visible=visible,
-                   message_id=message_id, method="editMessageText",
-                   reply_markup=self._json_field(params.get("reply_markup")),
+                   message_id=message_id, method="editMessageText", reply_markup=markup,
                    at=time.monotonic())
         self.edits.append(msg)
+        self.current[(chat_id, message_id)] = msg
         self.stats["edits"] += 1
         if self._sent_event is not None:
             self._sent_event.set()
         return self.ok(self._message(chat_id, message_id, visible))
 
+    NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and "
+                    "reply markup are exactly the same as a current content and reply markup "
+                    "of the message")
+
+    async def m_editmessagereplymarkup(self, params: dict) -> web.Response:
+        chat_id = self._chat_id(params.get("chat_id"))
+        bad = self._check_chat(chat_id, "editMessageReplyMarkup")
+        if bad is not None:
+            return bad
+        message_id = self._int(params.get("message_id"))
+        shown = self.current.get((chat_id, message_id))
+        if shown is None:
+            return self.error(400, "Bad Request: message to edit not found")
+        markup = self._json_field(params.get("reply_markup"))
+        if self._bad_markup(markup):
+            return self.error(400, self._bad_markup(markup))
+        if markup == shown.reply_markup:
+            return self.error(400, self.NOT_MODIFIED)
+        msg = dataclasses.replace(shown, method="editMessageReplyMarkup", reply_markup=markup,
+                                  at=time.monotonic())
+        self.markup_edits.append(msg)
+        self.current[(chat_id, message_id)] = msg
+        self.stats["markup_edits"] += 1
+        if self._sent_event is not None:
+            self._sent_event.set()
+        result = self._message(chat_id, message_id, shown.visible)
+        if markup:
+            result["reply_markup"] = markup
+        return self.ok(result)
+
+    async def m_senddocument(self, params: dict) -> web.Response:
+        chat_id = self._chat_id(params.get("chat_id"))
+        bad = self._check_chat(chat_id, "sendDocument")
+        if bad is not None:
+            return bad
+        retry = self._rate_limited(chat_id)
+        if retry is not None:
+            self.stats["too_many_requests"] += 1
+            return self.error(429, f"Too Many Requests: retry after {retry}",
+                              {"retry_after": retry})
+        files = params.get("_files") or {}
+        ref = str(params.get("document") or "")
+        name = ref[len("attach://"):] if ref.startswith("attach://") else "document"
+        if name not in files:
+            return self.error(400, "Bad Request: there is no document in the request")
+        filename, content = files[name]
+        if not content:
+            return self.error(400, "Bad Request: file must be non-empty")
+        caption, parse_mode = params.get("caption") or "", params.get("parse_mode") or None
+        visible = caption
+        if caption and parse_mode:
+            try:
+                visible = parse_html(caption)
+            except EntityError as exc:
+                return self.error(400, f"Bad Request: can't parse entities: {exc}")
+        if utf16_len(visible) > 1024:
+            return self.error(400, "Bad Request: message caption is too long")
+        msg = Sent(chat_id=chat_id, text=caption, parse_mode=parse_mode, visible=visible,
+                   message_id=self._new_message_id(), method="sendDocument",
+                   at=time.monotonic(), document=(filename or "document", content))
+        self.sent.append(msg)
+        self.stats["documents"] += 1
+        if self._sent_event is not None:
+            self._sent_event.set()
+        result = self._message(chat_id, msg.message_id, visible)
+        del result["text"]
+        result["document"] = {"file_name": filename, "mime_type": "application/octet-stream",
+                              "file_id": f"doc{msg.message_id}",
+                              "file_unique_id": f"u{msg.message_id}", "file_size": len(content)}
+        if caption:
+            result["caption"] = visible
+        return self.ok(result)
+
     async def m_answercallbackquery(self, params: dict) -> web.Response:
+        query_id = str(params.get("callback_query_id") or "")
+        if self._queries.get(query_id, True):  # unknown, or answered already
+            return self.error(400, "Bad Request: query is too old and response timeout "
+                                   "expired or query ID is invalid")
+        self._queries[query_id] = True
         self.callback_answers.append(dict(params))
         return self.ok(True)
 

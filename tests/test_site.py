@@ -1,0 +1,137 @@
+"""The static site: built from the database alone, valid HTML, escaped, feeds that
+parse (Atom through feedparser, JSON Feed 1.1's required fields), deterministic, and
+rebuilt incrementally (only changed files rewritten); `paperbot site build`."""
+
+from __future__ import annotations
+
+import json
+
+import feedparser
+import html5lib
+import jsonschema
+import pytest
+
+from jobs import store
+from jobs.cli.site import SITE_BUILD_SCHEMA
+from jobs.site import build_site
+from jobs.store import delivery as ledger
+from tests.conftest import run_paperbot, write_config
+from tests.site_fixtures import seed_site
+
+LANGS = ["en", "ko", "ja", "zh", "ru"]
+
+
+@pytest.fixture
+def db():
+    database = store.memory_db()
+    seed_site(database)
+    return database
+
+
+def files(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def test_every_page_is_valid_escaped_html(db, tmp_path):
+    report = build_site(db, tmp_path, languages=LANGS)
+    assert report.papers == 12 and report.written == report.files
+    pages = sorted(tmp_path.rglob("*.html"))
+    assert len(pages) == 1 + 5 * (1 + 12)  # home, per language: index + a page per paper
+    for page in pages:
+        html5lib.HTMLParser(strict=True).parse(page.read_bytes())  # raises on any parse error
+        text = page.read_text("utf-8")
+        assert "<script>alert" not in text and "<b>worth" not in text
+    paper = (tmp_path / "ko" / "p" / "2401.00002.html").read_text("utf-8")
+    assert "Tiny &lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Models&#34; 1" in paper
+    assert "[ko] TLDR 1 &lt;i&gt;&amp;&lt;/i&gt;" in paper  # the Korean summary, escaped
+    assert "💬 블로그 2곳에서 다룸: rosinality, pytorch-kr" in paper
+    assert 'href="https://pytorch-kr.example/p/1"' in paper  # the blogs' words, with links
+    for link in ("https://arxiv.org/abs/2401.00002", "https://arxiv.org/pdf/2401.00002",
+                 "https://huggingface.co/papers/2401.00002"):
+        assert f'href="{link}"' in paper
+    # no summary in Japanese for that paper: the abstract's first sentences instead
+    ja = (tmp_path / "ja" / "p" / "2401.00001.html").read_text("utf-8")
+    assert "We study routing 0. It works. More text." in ja and "TLDR" not in ja
+    assert (tmp_path / "en" / "p" / "hep-th_9901001.html").exists()
+    index = (tmp_path / "en" / "index.html").read_text("utf-8")
+    assert index.index("2024-01-12") < index.index("2024-01-11")  # by day, newest first
+
+
+def test_feeds_parse_and_carry_the_summaries(db, tmp_path):
+    build_site(db, tmp_path, languages=LANGS, base_url="https://papers.example.org",
+               feed_items=5)
+    atom = feedparser.parse((tmp_path / "ko" / "feed.xml").read_bytes())
+    assert not atom.bozo, atom.bozo_exception
+    assert len(atom.entries) == 5 and atom.feed.title == "paperbot (한국어)"
+    first = atom.entries[0]
+    assert first.link == "https://papers.example.org/ko/p/2401.00012.html"
+    assert "[ko] TLDR 11" in first.content[0].value and first.published.startswith("2024-01-12")
+    assert [t.term for t in first.tags] == ["cs.CL", "cs.LG"]
+    topic = feedparser.parse((tmp_path / "en" / "topics" / "cs.CV" / "feed.xml").read_bytes())
+    assert not topic.bozo and topic.entries
+    assert all("cs.CV" in [t.term for t in e.tags] for e in topic.entries)
+    for path in [tmp_path / "ru" / "feed.json", tmp_path / "en" / "topics" / "cs.CL" / "feed.json"]:
+        feed = json.loads(path.read_text("utf-8"))
+        assert feed["version"] == "https://jsonfeed.org/version/1.1"  # required
+        assert feed["title"] and isinstance(feed["items"], list) and feed["items"]
+        assert feed["feed_url"].startswith("https://papers.example.org/")
+        for item in feed["items"]:
+            assert isinstance(item["id"], str) and item["id"]  # required
+            assert item["content_html"] and item["url"].startswith("https://papers.example.org/")
+        ids = [i["id"] for i in feed["items"]]
+        assert len(ids) == len(set(ids))
+
+
+def test_search_index_and_determinism_and_incremental_rebuilds(db, tmp_path):
+    build_site(db, tmp_path, languages=LANGS)
+    search = json.loads((tmp_path / "en" / "search.json").read_text("utf-8"))
+    assert len(search) == 12 and {"i", "t", "u", "a", "d"} <= set(search[0])
+    first = files(tmp_path)
+    again = build_site(db, tmp_path, languages=LANGS)
+    assert again.written == 0 and again.skipped == 5 * 12  # no page even rendered
+    assert files(tmp_path) == first
+    other = tmp_path / "other"
+    build_site(db, other, languages=LANGS)  # a fresh directory: byte-identical
+    assert {k: v for k, v in files(other).items()} == first
+
+    # one new Korean summary: that page, the Korean index/search/feeds change, nothing else
+    ledger.insert_summary_row(db, "2401.00001", "ko", title="새 제목", tldr="새 요약",
+                              model="m2", is_fallback=False,
+                              created_at="2024-02-01T00:00:00+00:00")
+    before = {p: (tmp_path / p).stat().st_mtime_ns for p in first}
+    report = build_site(db, tmp_path, languages=LANGS)
+    changed = {p for p in first if (tmp_path / p).stat().st_mtime_ns != before[p]}
+    assert "ko/p/2401.00001.html" in changed and "새 요약" in (
+        tmp_path / "ko/p/2401.00001.html").read_text("utf-8")
+    assert all(p.startswith("ko/") or p == ".paperbot-site.json" for p in changed), changed
+    assert report.written == len(changed) - 1 and report.skipped == 5 * 12 - 1
+
+    # a paper that is no longer shown: its pages go
+    db.execute("update papers set has_primary = 0 where arxiv_id = '2401.00005'")
+    report = build_site(db, tmp_path, languages=LANGS)
+    assert report.removed == 5 and not (tmp_path / "en/p/2401.00005.html").exists()
+
+
+async def test_paperbot_site_build_cli(db, tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    disk = store.open_db(state / "paperbot.db")
+    seed_site(disk, 3, langs=("en",))
+    disk.conn.close()
+    config = write_config(tmp_path, f"""
+        state_dir = "{state}"
+        [telegram]
+        languages = ["en", "ko"]
+        [site]
+        base_url = "https://papers.example.org"
+    """)
+    missing = await run_paperbot("--config", str(config), "site", "build", cwd=tmp_path)
+    assert missing.code == 2 and "--out" in missing.stderr
+    out = await run_paperbot("--config", str(config), "site", "build", "--out",
+                             str(tmp_path / "site"), "--json", cwd=tmp_path)
+    assert out.code == 0, out.stderr
+    report = json.loads(out.stdout)
+    jsonschema.validate(report, SITE_BUILD_SCHEMA)
+    assert report["papers"] == 3 and report["languages"] == ["en", "ko"]
+    assert (tmp_path / "site" / "ko" / "feed.xml").exists()
