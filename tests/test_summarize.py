@@ -362,7 +362,7 @@ def test_a_version_1_database_is_migrated_in_place():
                 "values(1, 'ko', '2024-05-01T00:00:00+00:00')")
     old.execute("insert into summaries(arxiv_id, lang, model, prompt_version, title, tldr, "
                 "lang_ok) values('2401.00001', 'ja', 'm', 1, 't', 'd', 0)")
-    assert schema.migrate(old) == schema.SCHEMA_VERSION == 3
+    assert schema.migrate(old) == schema.SCHEMA_VERSION >= 3
     assert old.execute("select lang_since from subscribers").fetchone()[0] == \
         "2024-05-01T00:00:00+00:00"
     assert old.execute("select flagged_runs from summaries").fetchone()[0] == 1
