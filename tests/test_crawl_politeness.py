@@ -7,6 +7,8 @@ from __future__ import annotations
 import statistics
 from itertools import pairwise
 
+import pytest
+
 from tests.conftest import NO_ARXIV, db_rows, run_paperbot, state_db, write_config
 from tests.servers.blog import BlogServer
 
@@ -26,6 +28,7 @@ def feed(base: str, i: int) -> str:
             f"<content:encoded><![CDATA[{body}]]></content:encoded></item></channel></rss>")
 
 
+@pytest.mark.slow
 async def test_fifty_sources_on_one_site_get_one_request_at_a_time(tmp_path):
     async with BlogServer() as site:
         site.latency = 0.02

@@ -32,6 +32,7 @@ def frozen_heap():
     gc.unfreeze()
 
 
+@pytest.mark.slow
 async def test_commands_are_answered_while_a_backlog_is_summarized(tmp_path, frozen_heap):
     db = store.open_db(tmp_path / "paperbot.db")
     store_seed.bulk_seed(db, papers=PAPERS, subscribers=5)  # 4,000 pushable papers
