@@ -31,6 +31,11 @@ class StorePostPipeline:
     def process_item(self, item: Post) -> Post:
         from jobs.store.crawl import save_post
 
-        outcome, _ = save_post(self.db, item, notify=self.crawler.spider.notify)
+        spider = self.crawler.spider
+        # one spider may carry every source of the crawl, each with its own notify
+        notify = spider.notify_for(item.source) if hasattr(spider, "notify_for") else (
+            spider.notify)
+        outcome, _ = save_post(self.db, item, notify=notify)
         self.crawler.stats.inc_value(f"paperbot/posts_{outcome}")
+        self.crawler.stats.inc_value(f"paperbot/posts_{outcome}/{item.source}")
         return item

@@ -11,7 +11,7 @@ from jobs.config import Config
 from jobs.store import crawl as crawl_store
 from jobs.store import summaries as summaries_store
 
-_SERVICE_KEYS = ("summaries_pending", "deliveries", "subscribers", "alerts", "service", "llm")
+_SERVICE_KEYS = ("summaries_pending", "summaries_queueing", "deliveries", "subscribers", "alerts", "service", "llm")
 
 
 def status_report(db: sqlite_utils.Database, config: Config) -> dict[str, Any]:
@@ -43,11 +43,14 @@ def service_sections(db: sqlite_utils.Database, config: Config,
     from jobs.store import delivery as delivery_store
     from jobs.store import health as health_store
     from jobs.store import subscribers as subscribers_store
+    from jobs.store import summary_due
 
     now = now or dt.datetime.now(dt.UTC)
     out: dict[str, Any] = {
-        # papers to be pushed without a summary yet (archived ones wait for a reader)
+        # papers to be pushed without a summary yet (archived ones wait for a reader);
+        # None: not queued yet; for a language in summaries_queueing, a lower bound
         "summaries_pending": summaries_store.pending_counts(db, config),
+        "summaries_queueing": summary_due.filling(db),
         "deliveries": delivery_store.state_counts(db),
         "subscribers": subscribers_store.counts(db),
         "alerts": health_store.open_alerts(db),
@@ -92,8 +95,10 @@ def _service_lines(report: dict[str, Any]) -> list[str]:
         lines.append(f"subscribers: {sub.get('active_total', 0)} active ({per or 'none'}), "
                      f"{sub.get('inactive', 0)} inactive")
     if report.get("summaries_pending"):
+        queueing = report.get("summaries_queueing") or []
         lines.append("summaries pending: " + ", ".join(
-            f"{k}={v}" for k, v in report["summaries_pending"].items()))
+            f"{k}={'? (not queued yet)' if v is None else v}{'+' if k in queueing else ''}"
+            for k, v in report["summaries_pending"].items()))
     for alert in report.get("alerts") or []:
         lines.append(f"ALERT {alert['key']} since {alert['raised_at']}: {alert['message']}")
     return lines

@@ -73,7 +73,13 @@ STATUS_SCHEMA = _obj({
         "flagged_language": {**_INT, "description": "summaries in the wrong language"},
         "flagged_by_lang": _counts("the same, per language"),
     }, "summaries and token use"),
-    "summaries_pending": _counts("per wanted language: papers still without a summary"),
+    "summaries_pending": {
+        "type": "object", "additionalProperties": {"type": ["integer", "null"]},
+        "description": "per wanted language: papers to be pushed still without a summary "
+        "(null: not queued yet, no summarize run since the language was first read)"},
+    "summaries_queueing": {
+        "type": "array", "items": _STR, "description": "languages whose papers are still "
+        "being queued (a new model or prompt): their summaries_pending is a lower bound"},
     "deliveries": _obj({
         "pending": _INT, "sending": _INT, "sent": _INT, "failed": _INT, "skipped": _INT,
         "sent_today": _INT,

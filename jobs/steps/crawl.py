@@ -65,7 +65,7 @@ def _run_spiders(config: Config, runs: list[tuple[Source, bool, SourceResult]],
     from scrapy.crawler import CrawlerProcess
 
     from crawler.settings import scrapy_settings
-    from crawler.spiders import spider_for
+    from crawler.sources_spider import SourcesSpider
 
     settings = scrapy_settings(config.crawl, state_dir=config.state_dir, db_path=config.db_path)
     root_level = logging.root.level
@@ -77,34 +77,38 @@ def _run_spiders(config: Config, runs: list[tuple[Source, bool, SourceResult]],
             handler.addFilter(_quiet_scrapy)
     process = CrawlerProcess(settings)
     logging.root.setLevel(root_level)
-    crawlers = []
-    for src, notify, result in runs:
-        crawler = process.create_crawler(spider_for(src.kind))
-        if progress is not None:
-            def on_item(item: Any, spider: Any, _name: str = src.name) -> None:
-                progress(_name, f"post: {item.title or item.url}")
+    # One crawler for every source: one downloader, so per-site politeness (requests in
+    # flight, delay, robots.txt) holds across sources on the same site.
+    crawler = process.create_crawler(SourcesSpider)
+    if progress is not None:
+        def on_item(item: Any, spider: Any) -> None:
+            progress(item.source, f"post: {item.title or item.url}")
 
-            crawler.signals.connect(on_item, signal=signals.item_scraped)
-        process.crawl(crawler, source=src, since=since, notify=notify)
-        crawlers.append((crawler, result))
+        crawler.signals.connect(on_item, signal=signals.item_scraped)
+    process.crawl(crawler, runs=[(src, notify) for src, notify, _ in runs], since=since)
     process.start()
-    for crawler, result in crawlers:
-        spider = crawler.spider
-        stats = crawler.stats.get_stats()
-        result.posts_seen = spider.posts_seen
-        result.posts_new = stats.get("paperbot/posts_new", 0) + stats.get(
-            "paperbot/posts_changed", 0)
-        errors = list(spider.errors)
-        crashes = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
-        if crashes:
-            errors.append(f"{crashes} parse error(s) (see log)")
-        reason = stats.get("finish_reason")
-        if reason not in (None, "finished"):
-            errors.append(f"stopped: {reason}")
-        if errors:
-            result.ok = False
-            result.error = "; ".join(errors[:3]) + (f" (+{len(errors) - 3} more)"
-                                                     if len(errors) > 3 else "")
+    spider = crawler.spider
+    stats = crawler.stats.get_stats()
+    reason = stats.get("finish_reason")
+    for src, _notify, result in runs:
+        _record(result, spider.sources[src.name], stats, spider.crashes[src.name], reason)
+
+
+def _record(result: SourceResult, spider: Any, stats: dict[str, Any], crashes: int,
+            reason: str | None) -> None:
+    """One source's outcome from its spider and its share of the crawl's stats."""
+    result.posts_seen = spider.posts_seen
+    result.posts_new = stats.get(f"paperbot/posts_new/{result.source}", 0) + stats.get(
+        f"paperbot/posts_changed/{result.source}", 0)
+    errors = list(spider.errors)
+    if crashes:
+        errors.append(f"{crashes} parse error(s) (see log)")
+    if reason not in (None, "finished"):
+        errors.append(f"stopped: {reason}")
+    if errors:
+        result.ok = False
+        result.error = "; ".join(errors[:3]) + (f" (+{len(errors) - 3} more)"
+                                                 if len(errors) > 3 else "")
 
 
 def crawl_once(config: Config, *, sources: Sequence[Source], since: str | None = None,

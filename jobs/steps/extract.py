@@ -35,6 +35,8 @@ from jobs.store import crawl as crawl_store
 
 log = logging.getLogger("jobs.extraction")  # its log name before the move to jobs/steps/
 
+EXTRACT_PAGE = 100  # posts read (with their bodies) at a time
+
 FLAG_UNVERIFIED_TITLE = "unverified-title"  # linked; the entry gives no words to check it by
 
 
@@ -132,28 +134,13 @@ def extract_pending(db: sqlite_utils.Database, *, arxiv: ArxivClient | None = No
     per source name."""
     meta = Metadata(db, arxiv)
     new_by_source: dict[str, list[str]] = defaultdict(list)
-    extracted: list[tuple[dict, list[FoundPaper]]] = []
-    for post in crawl_store.posts_to_extract(db, extractor_version=EXTRACTOR_VERSION):
-        try:
-            found = extract_papers(post["html"] or "", title=post["title"], lang=post["lang"],
-                                   url=post["url"])
-        except Exception as exc:  # one bad post must not stop the others
-            log.exception("extraction failed for %s", post["url"])
-            crawl_store.mark_post_failed(db, post["id"], f"{type(exc).__name__}: {exc}")
-            continue
-        extracted.append((post, found))
-
-    # one id_list round trip for every linked ID of every pending post
-    meta.prefetch([fp.arxiv_id for _p, found in extracted for fp in found if fp.arxiv_id])
-    for post, found in extracted:
-        checked = [check_link(fp, meta) for fp in found]
-        new_ids = crawl_store.record_extraction(db, post["id"], checked,
-                                                extractor_version=EXTRACTOR_VERSION)
-        new_by_source[post["source"]].extend(new_ids)
-        queued = sum(1 for fp in checked if fp.arxiv_id is None)
-        found_n = len(checked) - queued
-        log.info("%s: %d paper%s (%d new, %d to find by title) in %s", post["source"], found_n,
-                 "" if found_n == 1 else "s", len(new_ids), queued, post["url"])
+    after = 0
+    # a page of posts at a time: after an extractor upgrade every post is pending, and
+    # their bodies must not all sit in memory at once
+    while page := crawl_store.posts_to_extract(db, extractor_version=EXTRACTOR_VERSION,
+                                               after_id=after, limit=EXTRACT_PAGE):
+        after = page[-1]["id"]
+        _extract_page(db, meta, page, new_by_source)
     if meta.meta:
         arxiv_store.save_enrichment(db, meta.meta.values(), [i for i in meta.unknown])
 
@@ -165,6 +152,32 @@ def extract_pending(db: sqlite_utils.Database, *, arxiv: ArxivClient | None = No
         for source, ids in queue.run().items():
             new_by_source[source].extend(ids)
     return dict(new_by_source)
+
+
+def _extract_page(db: sqlite_utils.Database, meta: Metadata, page: list[dict],
+                  new_by_source: dict[str, list[str]]) -> None:
+    extracted: list[tuple[dict, list[FoundPaper]]] = []
+    for post in page:
+        try:
+            found = extract_papers(post["html"] or "", title=post["title"], lang=post["lang"],
+                                   url=post["url"])
+        except Exception as exc:  # one bad post must not stop the others
+            log.exception("extraction failed for %s", post["url"])
+            crawl_store.mark_post_failed(db, post["id"], f"{type(exc).__name__}: {exc}")
+            continue
+        extracted.append((post, found))
+
+    # one id_list round trip for every linked ID of the page's posts
+    meta.prefetch([fp.arxiv_id for _p, found in extracted for fp in found if fp.arxiv_id])
+    for post, found in extracted:
+        checked = [check_link(fp, meta) for fp in found]
+        new_ids = crawl_store.record_extraction(db, post["id"], checked,
+                                                extractor_version=EXTRACTOR_VERSION)
+        new_by_source[post["source"]].extend(new_ids)
+        queued = sum(1 for fp in checked if fp.arxiv_id is None)
+        found_n = len(checked) - queued
+        log.info("%s: %d paper%s (%d new, %d to find by title) in %s", post["source"], found_n,
+                 "" if found_n == 1 else "s", len(new_ids), queued, post["url"])
 
 
 def enrich(db: sqlite_utils.Database, meta: Metadata) -> int:

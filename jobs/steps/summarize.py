@@ -27,27 +27,25 @@ from typing import Any
 import openai
 
 from crawler.arxiv_ids import parse_arxiv_id
+from jobs import store
 from jobs.clients.llm import build_client
 from jobs.config import Config, Secrets
-from jobs.steps.prompts import FALLBACK_MODEL, LANG_NAMES, PROMPT_VERSION
+from jobs.steps.prompts import FALLBACK_MODEL, LANG_NAMES, PROMPT_VERSION, fallback_summary
+from jobs.steps.summary_queue import MAX_FAILED_CALLS_PER_DAY, given_pairs, queued_pairs
 from jobs.steps.summary_writer import (
     AlertFn,
     SummaryReport,
     Writer,
     paper_input,
-    store_fallback,
 )
 from jobs.store import fallback_messages as fstore
 from jobs.store import summaries as sstore
+from jobs.store.offloop import OffLoop
 
 __all__ = ["Summarizer", "SummaryReport", "summarize_pending", "summarize_sync",
            "normalize_paper_id", "MAX_FAILED_CALLS_PER_DAY"]
 
 log = logging.getLogger("paperbot.summarize")
-
-# Calls that failed for one (paper, language) today before it waits for tomorrow
-# (each failed run costs at most two calls: the first try and one retry).
-MAX_FAILED_CALLS_PER_DAY = 4
 
 UpgradedFn = Callable[[list[tuple[str, str]]], Awaitable[Any]]
 
@@ -138,13 +136,24 @@ class Summarizer:
             log.info("no subscriber or channel language: nothing to summarize")
             return SummaryReport()
         ids = [normalize_paper_id(p) for p in paper_ids] if paper_ids is not None else None
-        since = sstore.push_since(self.db) if ids is None else {}
-        per_lang = [self._needing(lang, paper_ids=ids, pushable_only=ids is None,
-                                  pushable_since=since.get(lang)) for lang in wanted]
-        # newest papers first, languages interleaved (a spent budget hurts no language alone)
-        work = [(pids[i], lang) for i in range(max((len(p) for p in per_lang), default=0))
-                for lang, pids in zip(wanted, per_lang, strict=True) if i < len(pids)]
-        return await self._run(work, urgent=False, selected_at=selected_at)
+        report, upgraded = SummaryReport(), []
+        # the work comes a batch at a time, read and checked on a worker thread with its
+        # own connection: memory stays flat and the loop (the bot) stays free
+        side = OffLoop(self.db)
+        try:
+            if ids is not None:
+                batches = given_pairs(side, self.config, wanted, ids, model=self.model)
+            else:
+                batches = queued_pairs(side, self.config, wanted, model=self.model)
+            async for work in batches:
+                upgraded += await self._write(work, report, urgent=False,
+                                              selected_at=selected_at, side=side)
+        finally:
+            side.close()
+        if report.calls or report.fallbacks or report.skipped:
+            self._log(report, urgent=False)
+        await self._upgraded(upgraded)
+        return report
 
     async def on_demand(self, arxiv_ids: Sequence[str], lang: str) -> SummaryReport:
         """Someone is about to read ``arxiv_ids`` in ``lang``: write the summaries they
@@ -176,15 +185,26 @@ class Summarizer:
         report = SummaryReport()
         if not work:
             return report
-        papers = sstore.paper_inputs(self.db, [pid for pid, _ in work])
+        upgraded = await self._write(work, report, urgent=urgent, selected_at=selected_at)
+        self._log(report, urgent=urgent)
+        await self._upgraded(upgraded)
+        return report
+
+    async def _write(self, work: list[tuple[str, str]], report: SummaryReport, *,
+                     urgent: bool, selected_at: float,
+                     side: OffLoop | None = None) -> list[tuple[str, str]]:
+        """Write ``work`` into ``report``; the pairs that got a good summary. With ``side``
+        the store reads and the fallback writes run on its worker thread."""
+        if side is None:
+            papers = sstore.paper_inputs(self.db, [pid for pid, _ in work])
+        else:
+            papers = await side(sstore.paper_inputs, [pid for pid, _ in work])
         work = [(pid, lang) for pid, lang in work if pid in papers]
         if self.writer is None:
-            for pid, lang in work:
-                store_fallback(self.db, paper_input(papers[pid]), lang,
-                               papers[pid]["primary_count"])
-                report.fallbacks += 1
-            log.info("no LLM configured: %d fallback summaries stored", report.fallbacks)
-            return report
+            items = [(papers[pid], lang) for pid, lang in work]
+            report.fallbacks += (_store_fallbacks(self.db, items) if side is None
+                                 else await side(_store_fallbacks, items))
+            return []
         inputs = {pid: paper_input(data) for pid, data in papers.items()}
         upgraded: list[tuple[str, str]] = []
         queue = iter(work)
@@ -199,13 +219,20 @@ class Summarizer:
         await asyncio.gather(*(worker() for _ in range(workers)))
         if self.writer.structured_known:
             report.structured_output = self.writer.structured
-        log.info("summarize%s: %s", " (on demand)" if urgent else "", report.line())
+        return upgraded
+
+    def _log(self, report: SummaryReport, *, urgent: bool) -> None:
+        if self.writer is None:
+            log.info("no LLM configured: %d fallback summaries stored", report.fallbacks)
+        else:
+            log.info("summarize%s: %s", " (on demand)" if urgent else "", report.line())
+
+    async def _upgraded(self, upgraded: list[tuple[str, str]]) -> None:
         if upgraded and self.on_upgraded is not None:
             try:
                 await self.on_upgraded(upgraded)
             except Exception:  # editing old messages must not fail the step
                 log.exception("could not update the messages waiting for these summaries")
-        return report
 
     async def _one(self, paper: Any, lang: str, mentions_count: int, report: SummaryReport,
                    *, urgent: bool, selected_at: float) -> bool:
@@ -235,6 +262,19 @@ class Summarizer:
         self._finished[key] = (now, ok)
         if len(self._finished) > 10_000:  # only recent outcomes matter (see _one)
             self._finished = {k: v for k, v in self._finished.items() if now - v[0] < 3600}
+
+
+def _store_fallbacks(db: Any, items: list[tuple[dict, str]]) -> int:
+    """Fallback summaries for (paper inputs, language) pairs in one short transaction
+    (built before it: the write lock is held for the writes only). Returns how many."""
+    built = [(data, lang, fallback_summary(paper_input(data), lang).as_dict())
+             for data, lang in items]
+    with store.transaction(db):
+        for data, lang, fields in built:
+            sstore.save_summary(db, arxiv_id=data["arxiv_id"], lang=lang, model=FALLBACK_MODEL,
+                                prompt_version=PROMPT_VERSION, fields=fields, lang_ok=True,
+                                mentions_count=data["primary_count"])
+    return len(built)
 
 
 async def summarize_pending(

@@ -40,6 +40,8 @@ BUSY_TIMEOUT_MS = 30_000
 def _prepare(conn: sqlite3.Connection) -> sqlite_utils.Database:
     conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("pragma foreign_keys = on")
+    # INSERT OR REPLACE must fire the delete triggers too, or the counters drift
+    conn.execute("pragma recursive_triggers = on")
     db = sqlite_utils.Database(conn)
     migrate(db)
     return db
@@ -66,7 +68,18 @@ def memory_db() -> sqlite_utils.Database:
 @contextlib.contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """BEGIN IMMEDIATE … COMMIT: take the write lock up front, so a busy writer waits
-    (busy_timeout) instead of failing half-way with 'database is locked'."""
+    (busy_timeout) instead of failing half-way with 'database is locked'. Inside an
+    outer transaction (a bulk load) it is a savepoint of it."""
+    if db.conn.in_transaction:
+        db.conn.execute("savepoint nested")
+        try:
+            yield db
+        except BaseException:
+            db.conn.execute("rollback to nested")
+            db.conn.execute("release nested")
+            raise
+        db.conn.execute("release nested")
+        return
     db.conn.execute("begin immediate")
     try:
         yield db

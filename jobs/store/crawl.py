@@ -62,16 +62,22 @@ def save_post(db: sqlite_utils.Database, post: Post, *, notify: bool = True) -> 
 
 
 def posts_to_extract(db: sqlite_utils.Database, *, extractor_version: int,
-                     limit: int | None = None) -> list[dict]:
-    """Posts crawled but not extracted yet, or extracted by an older extractor."""
-    sql = (
-        "select id, url, source, title, published_at, lang, html, notify from posts "
-        "where status = 'crawled' or (status = 'extracted' and extractor_version < ?) "
-        "order by id"
-    )
-    if limit:
-        sql += f" limit {int(limit)}"
-    return [dict(r) for r in db.query(sql, [extractor_version])]
+                     after_id: int = 0, limit: int = 100) -> list[dict]:
+    """The next ``limit`` posts (id order, after ``after_id``) crawled but not extracted
+    yet, or extracted by an older extractor: a caller pages through them."""
+    cols = "id, url, source, title, published_at, lang, html, notify"
+    rows = [dict(r) for r in db.query(
+        f"select {cols} from posts where status = 'crawled' and id > ? order by id limit ?",
+        [after_id, limit])]
+    # posts of an older extractor exist only after an upgrade: look for them only then
+    if db.execute("select 1 from posts where status = 'extracted' and extractor_version < ? "
+                  "limit 1", [extractor_version]).fetchone():
+        rows += [dict(r) for r in db.query(
+            f"select {cols} from posts where status = 'extracted' and id > ? "
+            f"and extractor_version < ? order by id limit ?",
+            [after_id, extractor_version, limit])]
+        rows = sorted(rows, key=lambda r: r["id"])[:limit]
+    return rows
 
 
 def known_paper_ids(db: sqlite_utils.Database, ids: Iterable[str]) -> set[str]:
@@ -236,16 +242,18 @@ def papers_with_mentions(db: sqlite_utils.Database, *, since: str | None = None)
 
 
 def crawl_counts(db: sqlite_utils.Database) -> dict[str, Any]:
-    """Numbers for ``paperbot status``: posts by status, papers, unresolved entries."""
+    """Numbers for ``paperbot status``: posts by status, papers, unresolved entries.
+    Totals come from the trigger-kept counters; today's papers from the first_seen_at
+    index (only today's rows are read)."""
+    from . import counts
+
     today = utcnow()[:10]
-    posts = {r[0]: r[1] for r in db.execute("select status, count(*) from posts group by status")}
     return {
-        "posts": posts,
-        "papers_total": db.execute("select count(*) from papers").fetchone()[0],
+        "posts": counts.by_sub(db, "posts"),
+        "papers_total": counts.value(db, "papers"),
         "papers_today": db.execute(
             "select count(*) from papers where first_seen_at >= ?", [today]).fetchone()[0],
-        "papers_primary": db.execute(
-            "select count(*) from papers where has_primary = 1").fetchone()[0],
+        "papers_primary": counts.value(db, "papers.primary"),
         "unresolved": db.execute(
             "select count(*) from unresolved where resolved_id is null").fetchone()[0],
     }

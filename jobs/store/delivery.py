@@ -182,13 +182,15 @@ def resolve_ambiguous(db: sqlite_utils.Database, *, to: str) -> int:
 
 
 def state_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Rows per state and sends today: final states from the trigger-kept counters, the
+    rows still due (pending, sending) counted through the state index."""
+    from . import counts as counters
+
     counts = {s: 0 for s in ("pending", "sending", "sent", "failed", "skipped")}
-    for state, n in db.execute("select state, count(*) from deliveries group by state"):
-        counts[state] = n
-    today = utcnow()[:10]
-    counts["sent_today"] = db.execute(
-        "select count(*) from deliveries where state = 'sent' and sent_at >= ?", [today]
-    ).fetchone()[0]
+    counts.update(counters.by_sub(db, "deliveries"))
+    counts.update(db.execute("select state, count(*) from deliveries where state "
+                             "in ('pending', 'sending') group by state").fetchall())
+    counts["sent_today"] = counters.value(db, "deliveries.sent_on", utcnow()[:10])
     counts["ambiguous"] = counts["sending"]
     return counts
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from .schema_hot import migrate_hot_paths
+
 
 def _v1_initial(db: sqlite_utils.Database) -> None:
     db["sources"].create(
@@ -333,7 +335,8 @@ def _v4_curation(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_initial, _v2_summaries_on_demand, _v3_title_resolution, _v4_curation]
+    _v1_initial, _v2_summaries_on_demand, _v3_title_resolution, _v4_curation,
+    migrate_hot_paths]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

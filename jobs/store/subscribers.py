@@ -124,11 +124,13 @@ def active(db: sqlite_utils.Database, *, lang: str | None = None,
 
 def counts(db: sqlite_utils.Database) -> dict[str, Any]:
     """Active subscribers per language and mode (for ``paperbot status``)."""
-    rows = db.execute("select lang, mode, count(*) from subscribers where active = 1 "
-                      "group by lang, mode").fetchall()
-    inactive = db.execute("select count(*) from subscribers where active = 0").fetchone()[0]
+    from . import counts
+
+    got = counts.by_sub(db, "subscribers")  # trigger-kept: 'active/<lang>/<mode>', 'inactive'
+    rows = [(lang or None, mode or None, n) for _, lang, mode, n in sorted(
+        (*k.split("/", 2), n) for k, n in got.items() if k.startswith("active/"))]
     return {"active": [{"lang": r[0], "mode": r[1], "count": r[2]} for r in rows],
-            "active_total": sum(r[2] for r in rows), "inactive": inactive}
+            "active_total": sum(r[2] for r in rows), "inactive": got.get("inactive", 0)}
 
 
 def set_last_digest(db: sqlite_utils.Database, chat_id: int, at: str) -> None:

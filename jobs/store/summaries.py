@@ -70,9 +70,7 @@ def utc_day(now: str | None = None) -> str:
 
 def wanted_languages(db: sqlite_utils.Database, config: Any) -> list[str]:
     """Languages someone reads: active subscribers' languages plus configured channels'."""
-    langs = {r[0] for r in db.execute(
-        "select distinct lang from subscribers where active = 1 and lang is not null "
-        "and lang != ''")}
+    langs = set(_reader_languages(db))
     langs.update(ch.lang for ch in config.telegram.channels if ch.lang)
     return sorted(langs)
 
@@ -81,10 +79,31 @@ def push_since(db: sqlite_utils.Database) -> dict[str, str]:
     """Per language: since when someone reads it, i.e. the earliest moment an active
     subscriber subscribed *and* chose that language. Papers first seen before it are
     pushed to nobody in that language, so they are not summarized ahead in it."""
-    return {r[0]: r[1] for r in db.execute(
-        "select lang, min(max(subscribed_at, coalesce(lang_since, subscribed_at))) "
-        "from subscribers where active = 1 and lang is not null and subscribed_at is not null "
-        "group by lang")}
+    # per language one seek of the (active, lang, reading since) index: its first entry
+    out = {}
+    for lang in _reader_languages(db):
+        row = db.execute(
+            f"select min({READING_SINCE}) from subscribers where active = 1 and lang = ?",
+            [lang]).fetchone()
+        if row[0] is not None:
+            out[lang] = row[0]
+    return out
+
+
+# when a subscriber started reading their language (indexed: jobs/store/schema_hot.py);
+# NULL when subscribed_at is (max() of a NULL is NULL, and min() skips it)
+READING_SINCE = "max(subscribed_at, coalesce(lang_since, subscribed_at))"
+
+
+def _reader_languages(db: sqlite_utils.Database) -> list[str]:
+    """Active subscribers' languages: a skip-scan of the (active, lang) index, one seek
+    per language whatever the number of subscribers."""
+    return [r[0] for r in db.execute(
+        "with recursive l(lang) as ("
+        "select (select min(lang) from subscribers where active = 1 and lang > '') "
+        "union all select (select min(lang) from subscribers where active = 1 "
+        "and lang > l.lang) from l where l.lang is not null) "
+        "select lang from l where lang is not null")]
 
 
 def _primary_counts_sql() -> str:
@@ -148,6 +167,10 @@ def papers_needing_summary(
         ids = list(paper_ids)
         if not ids:
             return []
+        # look the named papers up by key: '+' keeps the planner off the indexes on
+        # has_primary and first_seen_at (which would walk every pushable paper)
+        sql = sql.replace("p.has_primary = 1", "+p.has_primary = 1", 1).replace(
+            "p.first_seen_at >= ?", "+p.first_seen_at >= ?")
         sql += f" and p.arxiv_id in ({','.join('?' * len(ids))})"
         params += ids
     sql += " order by p.first_seen_at desc, p.arxiv_id"
@@ -279,25 +302,26 @@ def _cost(rows: Iterable[Any], prices: dict[str, dict[str, float]]) -> float | N
 
 def summary_status(db: sqlite_utils.Database, config: Any) -> dict[str, Any]:
     """Numbers for ``paperbot status``: tokens today and in total, estimated cost (from
-    ``[llm] prices``, USD per million tokens), summaries per language, flagged ones."""
+    ``[llm] prices``, USD per million tokens), summaries per language, flagged ones.
+    Totals come from the trigger-kept counters; today's numbers read today's calls only."""
+    from . import counts
+
     today = utc_day()
     by_model_today = db.execute(
         "select model, coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0) "
         "from llm_usage where day = ? group by model", [today]).fetchall()
-    by_model_total = db.execute(
-        "select model, coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0) "
-        "from llm_usage group by model").fetchall()
+    prompt, completion = counts.by_sub(db, "llm.prompt"), counts.by_sub(db, "llm.completion")
+    by_model_total = [(m, prompt.get(m, 0), completion.get(m, 0))
+                      for m in sorted(set(prompt) | set(completion))]
     calls_today = db.execute("select count(*) from llm_usage where day = ?", [today]).fetchone()[0]
     failed_today = db.execute(
         f"select count(*) from llm_usage where day = ? and outcome in "
         f"({','.join('?' * len(FAILED_OUTCOMES))})", [today, *FAILED_OUTCOMES]).fetchone()[0]
     per_lang: dict[str, dict[str, int]] = {}
-    for lang, fallback, n in db.execute(
-            "select lang, is_fallback, count(*) from summaries group by lang, is_fallback"):
-        per_lang.setdefault(lang, {"model": 0, "fallback": 0})[
-            "fallback" if fallback else "model"] = n
-    flagged = {r[0]: r[1] for r in db.execute(
-        "select lang, count(*) from summaries where lang_ok = 0 group by lang order by lang")}
+    for key, n in sorted(counts.by_sub(db, "summaries").items()):
+        lang, kind = key.rsplit("/", 1)
+        per_lang.setdefault(lang, {"model": 0, "fallback": 0})[kind] = n
+    flagged = dict(sorted(counts.by_sub(db, "summaries.flagged").items()))
     tokens_today = sum(p + c for _, p, c in by_model_today)
     budget = config.llm.daily_token_budget
     return {
@@ -316,21 +340,13 @@ def summary_status(db: sqlite_utils.Database, config: Any) -> dict[str, Any]:
     }
 
 
-def pending_counts(db: sqlite_utils.Database, config: Any) -> dict[str, int]:
+def pending_counts(db: sqlite_utils.Database, config: Any) -> dict[str, int | None]:
     """Per wanted language: papers to be pushed that have no summary in it yet (archived
-    papers are summarized when someone asks, so they are not pending)."""
-    since = push_since(db)
-    out = {}
-    for lang in wanted_languages(db, config):
-        sql = ("select count(*) from papers p where p.has_primary = 1 and p.notify = 1 "
-               "and not exists(select 1 from summaries x where x.arxiv_id = p.arxiv_id "
-               "and x.lang = ?)")
-        params: list[Any] = [lang]
-        if since.get(lang):
-            sql += " and p.first_seen_at >= ?"
-            params.append(since[lang])
-        out[lang] = db.execute(sql, params).fetchone()[0]
-    return out
+    papers are summarized when someone asks, so they are not pending), from the summarize
+    queue's counter. None: no summarize run has queued the language yet."""
+    from .summary_due import without_summary
+
+    return without_summary(db, wanted_languages(db, config))
 
 
 def has_summary(db: sqlite_utils.Database, arxiv_id: str, lang: str) -> bool:

@@ -9,6 +9,8 @@ Use in tests::
         url = blog.url("/feed.xml")
         blog.hits["/feed.xml"]                   # requests per path
         blog.not_modified                        # 304s answered
+        blog.latency = 0.05                      # every answer takes 50 ms
+        blog.peak_in_flight, blog.arrivals       # politeness: concurrency, request times
 
 Standalone: ``python -m tests.servers.blog --root DIR --port 8000``.
 """
@@ -19,6 +21,7 @@ import argparse
 import asyncio
 import hashlib
 import mimetypes
+import time
 from collections import Counter
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -51,6 +54,9 @@ class BlogServer:
         self.faults: dict[str, Fault] = {}
         self.hits: Counter[str] = Counter()
         self.not_modified = 0
+        self.latency = 0.0  # every answer takes this long (politeness is then measurable)
+        self.in_flight = self.peak_in_flight = 0
+        self.arrivals: list[float] = []  # monotonic time each request came in
         self._runner: web.AppRunner | None = None
 
     # -- control -----------------------------------------------------------------
@@ -92,6 +98,17 @@ class BlogServer:
         return candidate.read_bytes(), ctype
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.arrivals.append(time.monotonic())
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         path = request.path_qs if request.query_string else request.path
         key = path if path in self.pages or path in self.faults else request.path
         self.hits[key] += 1
