@@ -100,3 +100,46 @@ def test_one_failing_post_is_marked_and_the_others_go_on(monkeypatch):
     assert rows["https://blog.example/p/1"]["status"] == "failed"
     assert "max() arg is an empty sequence" in rows["https://blog.example/p/1"]["error"]
     assert rows["https://blog.example/p/2"]["status"] == "extracted"
+
+
+# A weekly "top papers" repost without arXiv links (found by bench/backfill.py): the
+# paper's title, or only its short name, then the blog's sentence and a link to a tweet.
+WEEKLY_ITEMS = [
+    ("Jamba", "트랜스포머 층과 맘바 층을 섞어 긴 문맥을 싸게 처리하는 모델이다."),
+    ("Mixture-of-Depths: Dynamically allocating compute in transformer-based language models",
+     "토큰마다 거칠 층의 수를 다르게 정해 연산을 아낀다."),
+    ("Long-context LLMs Struggle with Long In-context Learning",
+     "긴 문맥 안의 예시로 배우는 능력을 따로 잰 벤치마크다."),
+    ("Many-shot Jailbreaking", "예시를 아주 많이 넣으면 안전 장치가 무너진다는 보고서다."),
+]
+
+
+def weekly_ol() -> str:
+    items = "".join(f'<li><strong>{name}</strong> - {note} (<a href="https://x.com/a/status/{k}">트윗</a>)</li>'
+                    for k, (name, note) in enumerate(WEEKLY_ITEMS, 1))
+    return f"<ol>{items}</ol>"
+
+
+def test_an_ordered_list_reads_as_numbered_like_its_text_copy():
+    # the browser shows "1." "2." for <ol>; a mirror or a copy keeps them as text
+    plain = "".join(f'<p>{k}. {name} - {note} (<a href="https://x.com/a/status/{k}">트윗</a>)</p>'
+                    for k, (name, note) in enumerate(WEEKLY_ITEMS, 1))
+    from_list = extract_papers(weekly_ol(), title="주간 ML 논문", lang="ko")
+    from_text = extract_papers(plain, title="주간 ML 논문", lang="ko")
+    assert [f.title for f in from_list] == [f.title for f in from_text] == [n for n, _ in WEEKLY_ITEMS]
+    assert all(f.role == "primary" and f.arxiv_id is None for f in from_list)
+
+
+def test_a_title_with_a_colon_before_the_dash_stays_whole():
+    found = extract_papers(weekly_ol(), title="주간 ML 논문", lang="ko")
+    mod = found[1]
+    assert mod.title == "Mixture-of-Depths: Dynamically allocating compute in transformer-based language models"
+    assert mod.candidates[0] == mod.title and "Mixture-of-Depths" in mod.candidates
+
+
+def test_an_item_naming_its_paper_by_one_word_is_an_entry_searched_by_that_name():
+    jamba = extract_papers(weekly_ol(), title="주간 ML 논문", lang="ko")[0]
+    assert jamba.title == "Jamba" and jamba.candidates[0] == "Jamba"
+    # the same word in a list that is not about papers is not an entry
+    chores = "".join(f"<li>{w} - 오늘 할 일</li>" for w in ("Laundry", "Groceries", "Dishes"))
+    assert extract_papers(f"<ol>{chores}</ol>", title="오늘 할 일", lang="ko") == []

@@ -44,6 +44,11 @@ ANYGPT = paper("2402.12226", "AnyGPT: Unified Multimodal LLM with Discrete Seque
 FOO_VL = paper("2403.01111", "Foo-VL: Scaling Vision-Language Models with Mixture of Tokens", "2024-03-04")
 FOO_VL_TWIN = paper("2404.02222", "Foo-VL: A Unified Tokenizer for Images and Video", "2024-04-05")
 FOO_VL_LATER = paper("2407.03333", "Foo-VL: Revisited", "2024-07-08")
+JAMBA = paper("2403.19887", "Jamba: A Hybrid Transformer-Mamba Language Model", "2024-03-28")
+JAMBA_15 = paper("2408.12570", "Jamba-1.5: Hybrid Transformer-Mamba Models at Scale", "2024-08-22")
+MOD = paper("2404.02258", "Mixture-of-Depths: Dynamically allocating compute in transformer-based "
+            "language models", "2024-04-02")
+LONGICL = paper("2404.02060", "Long-context LLMs Struggle with Long In-context Learning", "2024-04-02")
 
 
 def db_with(*posts: tuple[str, str, str, str]):
@@ -211,6 +216,19 @@ async def test_a_run_stopped_by_its_deadline_continues_next_time_and_searches_no
     assert sorted(primaries(db)) == sorted(p["id"] for p in titles)
     assert len(first) == 2 and stub.search_queries == first  # 12 phrases in 2 requests, once
     assert all(" OR " in q for q in first)
+
+
+async def test_a_weekly_list_naming_one_paper_by_its_short_name_resolves_every_item():
+    items = [("Jamba", "트랜스포머와 맘바 층을 섞은 모델."), (MOD["title"], "토큰마다 층 수를 고른다."),
+             (LONGICL["title"], "긴 문맥 속 예시 학습을 잰다."), ("Many-shot Jailbreaking", "보고서.")]
+    post = "<ol>" + "".join(f"<li><b>{t}</b> - {note} (<a href='https://x.com/a/status/{k}'>트윗</a>)</li>"
+                            for k, (t, note) in enumerate(items)) + "</ol>"
+    db = db_with(("https://blog.test/weekly/14", "주간 ML 논문 #14", post, "2024-04-07"))
+    # Jamba-1.5 came out later: it cannot be what a post of April 2024 presents
+    async with ArxivStub([JAMBA, JAMBA_15, MOD, LONGICL]) as stub:
+        await extract(db, stub)
+    assert sorted(primaries(db)) == ["2403.19887", "2404.02060", "2404.02258"]
+    assert [r[:2] for r in open_rows(db)] == [("Many-shot Jailbreaking", "no-match")]  # not on arXiv
 
 
 # ------------------------------------------------------------------------------ the CLI

@@ -24,7 +24,7 @@ from .lines import annotate
 from .page import page_lines
 from .roles import papers
 
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
 
 __all__ = ["EXTRACTOR_VERSION", "extract_papers", "post_lines"]
 

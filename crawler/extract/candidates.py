@@ -83,10 +83,11 @@ def title_candidates(lines: list[Line], e: Entry, post_title: str | None = None)
     """Ranked, de-duplicated title candidates for entry ``e`` (at most MAX_CANDIDATES)."""
     ranked: list[tuple[int, str]] = []
 
-    def add(text: str | None, rank: int) -> None:
+    def add(text: str | None, rank: int, *, title: bool = False) -> None:
         if text:
             t = " ".join(text.split()).strip(" .,;:-–—\"'“”#*")
-            if _usable(t):
+            # the entry's own title may be one plain word: the paper's name ("3. Mamba - …")
+            if _usable(t) or title and names.short_name(t) and t.lower() not in _GENERIC:
                 ranked.append((rank, t))
                 name = _name_before_colon(t)
                 if name and _usable(name):
@@ -97,7 +98,7 @@ def title_candidates(lines: list[Line], e: Entry, post_title: str | None = None)
         if bare != e.title:  # "Denoising Diffusion Implicit Models (DDIM)": the title without it
             add(bare, 0)
         for k, part in enumerate(_parts(e.title)):
-            add(part, 0 if k == 0 else 1)
+            add(part, 0 if k == 0 else 1, title=k == 0)
             if k == 0:  # the coined names of the title come right after it ("SAM 2, first look: …")
                 for m in _COINED.finditer(part):
                     add(m.group(0), 0)
@@ -132,7 +133,7 @@ def title_candidates(lines: list[Line], e: Entry, post_title: str | None = None)
             for m in _LATIN_RUN.finditer(line.text):
                 run = m.group(0)
                 if len(run.split()) >= 3:
-                    add(run, 5)
+                    add(names.clean_title(run), 5)
     coined: dict[str, int] = {}
     for j in span:
         for m in _COINED.finditer(lines[j].text):

@@ -106,7 +106,10 @@ def _credible(lines: list[Line], entries: list[Entry], described: bool = False) 
         if e.anchor is not None or e.kind in ("row", "item") or e.title and names.title_ok(e.title) and (
                 e.authors or e.kind == "run" or lines[e.start].label == "title" or e.titled_by
                 or any(lines[j].label == "title" for j in e.skip)
-                or anchored >= 2 or numbered):
+                or anchored >= 2 or numbered) or (
+                # in a numbered list of papers, an item may name its paper by its short name
+                # ("3. Mamba - …"): an entry the resolver takes only if the name is unique
+                numbered and lines[e.start].num is not None and names.short_name(e.title)):
             out.append(e)
     return out
 
@@ -181,7 +184,9 @@ def _complete(lines: list[Line], e: Entry) -> None:
             e.authors = e.authors or ta[1]
         elif _opener_ok(opener) or opener.num is not None:
             paren = names.paren_title(body)  # "何恺明新作 MAE（Masked Autoencoders Are …）"
-            head = _HEAD.split(body, maxsplit=1)[0]
+            head = _DASH.split(body, maxsplit=1)[0]
+            if head == body or not names.title_ok(names.clean_title(head)):
+                head = _HEAD.split(body, maxsplit=1)[0]  # "Name: what it does" keeps its colon
             if paren:
                 candidates.append(paren)
             elif head != body and (len(body) > 100 or not names.title_ok(names.clean_title(body))):
@@ -228,6 +233,7 @@ def _complete(lines: list[Line], e: Entry) -> None:
 
 
 _HEAD = re.compile(r"\s+[—–]\s+|\s+-\s+|:\s+|：")
+_DASH = re.compile(r"\s+[—–]\s+|\s+-\s+")
 _AUTHOR_TAIL = re.compile(r"\s[—–-]\s+[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+)*(?:\s*(?:,|&|and)\s*[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+)*)+\s*$")
 
 

@@ -19,6 +19,17 @@ _TAG_HEAD = re.compile(r"^[\[【(（][^\]】)）]{1,24}[\]】)）]\s*(?=\S)")
 _SEPARATORS = (" / ", " | ", " ｜ ", "／")
 
 
+def short_name(text: str | None) -> bool:
+    """A paper's short name as a list item names it ("Mamba", "Sora Preview", "Jamba"):
+    1-3 capitalised Latin words, nothing else."""
+    if not text or len(text) > 40:
+        return False
+    words = text.split()
+    return 1 <= len(words) <= 3 and len(words[0]) >= 3 and words[0][0].isupper() and all(
+        w[0].isupper() or w[0].isdigit() for w in words) and all(
+        ch.isascii() and (ch.isalnum() or ch in "-.") for w in words for ch in w)
+
+
 def is_name(part: str) -> bool:
     """A person's (or a team's) name in Latin script: 1-6 words, no digits; lower-case
     names are accepted ("jianhao Yuan") as long as the list as a whole reads as names."""

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from ..arxiv_ids import is_arxiv_link, parse_arxiv_id
+from . import patterns as P
 from .lines import Line, Link, is_paper_href
 
 CONTENT_SELECTORS = (
@@ -246,7 +247,7 @@ def tabulate(lines: list[Line]) -> list[Line]:
 # ----------------------------------------------------------------------------- HTML
 
 class _Builder:
-    __slots__ = ("lines", "parts", "links", "bold", "li", "heading", "strong", "base")
+    __slots__ = ("lines", "parts", "links", "bold", "li", "heading", "strong", "base", "marker")
 
     def __init__(self, base: str | None = None) -> None:
         self.base = base
@@ -257,9 +258,14 @@ class _Builder:
         self.strong: list[str] = []
         self.li = 0
         self.heading = 0
+        self.marker: str | None = None  # "3. ": an <ol> item's number, for its first line
 
     def flush(self) -> None:
         raw = "".join(self.parts)
+        if self.marker and raw.strip():
+            if not P.numbering(raw.strip()):  # the item writes its own number: keep that one
+                raw = self.marker + raw
+            self.marker = None
         links, self.links, self.parts = self.links, [], []
         bold, self.bold = self.bold, 0
         strong, self.strong = self.strong, []
@@ -309,6 +315,8 @@ def _walk(node: Tag, b: _Builder, bold: bool) -> None:
             b.heading = 0
         elif name == "table":
             _walk_table(child, b)
+        elif name == "ol":
+            _walk_ol(child, b, bold)
         elif name in _BLOCK_TAGS:
             b.flush()
             is_li = name in ("li", "dt", "dd")
@@ -330,6 +338,33 @@ def _walk(node: Tag, b: _Builder, bold: bool) -> None:
             b.strong.append("".join(b.parts[start:]))
         else:
             _walk(child, b, bold)
+
+
+def _walk_ol(ol: Tag, b: _Builder, bold: bool) -> None:
+    """An ordered list as a reader sees it: each item's first line opens with its number
+    (a mirror or a copy of the page keeps "1." "2." as text, and the extraction then reads
+    the same sequence either way)."""
+    b.flush()
+    try:
+        number = int(str(ol.get("start") or "1").strip())
+    except ValueError:
+        number = 1
+    for child in ol.children:
+        if isinstance(child, Tag) and child.name == "li":
+            b.flush()
+            b.marker = f"{number}. "
+            b.li += 1
+            _walk(child, b, bold)
+            b.flush()
+            b.li -= 1
+            b.marker = None
+            number += 1
+        elif isinstance(child, Tag):
+            _walk(child, b, bold)  # a stray tag inside the list: its content as is
+            b.flush()
+        elif isinstance(child, NavigableString) and not isinstance(child, Comment):
+            b.parts.append(str(child))
+    b.flush()
 
 
 def _own_rows(table: Tag) -> list[Tag]:
