@@ -12,6 +12,7 @@ with its own ``notify``.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -49,7 +50,22 @@ class SourcesSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourcesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_error, signal=signals.spider_error)
+        db_path = crawler.settings.get("PAPERBOT_DB_PATH")
+        if db_path and any(sub.backfill for sub in spider.sources.values()):
+            spider._stored_db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True,
+                                                check_same_thread=False)
+            crawler.signals.connect(spider._close_db, signal=signals.spider_closed)
+            for sub in spider.sources.values():
+                sub.stored = spider._is_stored
         return spider
+
+    def _is_stored(self, url: str) -> bool:
+        """One look-up by the posts' unique URL index (not a set of every URL ever seen)."""
+        return self._stored_db.execute("select 1 from posts where url = ?", [url]).fetchone() \
+            is not None
+
+    def _close_db(self, spider: Any) -> None:
+        self._stored_db.close()
 
     def notify_for(self, source: str) -> bool:
         """Whether posts of ``source`` push their papers (False: a backfill archives them)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import scrapy
@@ -36,6 +37,9 @@ def describe_failure(failure: Failure) -> str:
     return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
 
 
+BACKFILL_MAX_PAGES = 200  # listing pages a backfill follows at most
+
+
 class PaperbotSpider(scrapy.Spider):
     """Base spider: ``source`` is a config Source; ``since`` an ISO date or None."""
 
@@ -50,6 +54,30 @@ class PaperbotSpider(scrapy.Spider):
         self.notify = notify
         self.errors: list[str] = []
         self.posts_seen = 0
+        # whether a post URL is stored already (set by the crawl from the database)
+        self.stored: Callable[[str], bool] = lambda url: False
+
+    @property
+    def backfill(self) -> bool:
+        """``crawl once --since``: the archive back to that date, not the newest posts."""
+        return bool(self.since)
+
+    @property
+    def post_limit(self) -> int | None:
+        """Posts taken from one listing/feed: ``max_posts`` for a regular crawl; none for a
+        backfill (bounded by ``since`` and the crawl's time limit instead)."""
+        return None if self.backfill else self.source.max_posts
+
+    @property
+    def page_limit(self) -> int:
+        """Listing pages followed: ``max_pages``, or up to BACKFILL_MAX_PAGES back to ``since``."""
+        return max(self.source.max_pages, BACKFILL_MAX_PAGES) if self.backfill else self.source.max_pages
+
+    def known(self, url: str) -> bool:
+        """A backfill skips posts it stored already (an earlier run that stopped at the time
+        limit continues with what it has not fetched); a regular crawl re-reads the newest
+        posts to see edits."""
+        return self.backfill and self.stored(url)
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)

@@ -76,7 +76,7 @@ class DiscourseSpider(PaperbotSpider):
             self.errors.append(f"not a Discourse topic list ({response.url})")
             return
         for topic in topics:
-            if self.queued >= self.source.max_posts:
+            if self.post_limit is not None and self.queued >= self.post_limit:
                 return
             title = topic.get("title") or ""
             if self.wanted and not self.wanted.search(title):
@@ -84,11 +84,13 @@ class DiscourseSpider(PaperbotSpider):
             if self.too_old(iso_date(topic.get("created_at"))):
                 continue
             slug = topic.get("slug") or "topic"
+            if self.known(f"{self.base}/t/{slug}/{topic['id']}"):
+                continue
             self.queued += 1
             yield scrapy.Request(f"{self.base}/t/{slug}/{topic['id']}.json",
                                  callback=self.parse_topic, errback=self.on_error,
                                  cb_kwargs={"post_url": f"{self.base}/t/{slug}/{topic['id']}"})
-        if more and page < self.source.max_pages:
+        if more and page < self.page_limit:
             yield scrapy.Request(response.urljoin(json_url(more)), callback=self.parse_list,
                                  errback=self.on_error, cb_kwargs={"page": page + 1})
 

@@ -128,9 +128,9 @@ class HtmlSpider(PageSpider):
         if not links and page == 1:
             self.errors.append(f"no post links match {src.link_selector!r} ({response.url})")
         for url, text in links:
-            if len(self.queued) >= src.max_posts:
+            if self.post_limit is not None and len(self.queued) >= self.post_limit:
                 return
-            if url in self.queued:
+            if url in self.queued or self.known(url):
                 continue
             checked = False
             if src.title_pattern and text:
@@ -140,7 +140,7 @@ class HtmlSpider(PageSpider):
             self.queued.add(url)
             yield scrapy.Request(url, callback=self.parse_post, errback=self.on_error,
                                  cb_kwargs={"checked": checked})
-        if src.next_page_selector and page < src.max_pages:
+        if src.next_page_selector and page < self.page_limit:
             nxt = response.css(src.next_page_selector).attrib.get("href") or response.css(
                 f"{src.next_page_selector} a::attr(href)").get()
             if nxt:

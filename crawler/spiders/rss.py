@@ -48,14 +48,18 @@ class RssSpider(PaperbotSpider):
         if feed.bozo and not feed.entries:
             self.errors.append(f"not a feed: {feed.get('bozo_exception')!s:.200} ({response.url})")
             return
-        for entry in feed.entries[: self.source.max_posts]:
+        taken = 0
+        for entry in feed.entries:
+            if self.post_limit is not None and taken >= self.post_limit:
+                break
             if not entry.get("link"):
                 continue
             # resolve relative links ourselves: feedparser mangles file:/// bases
             link = response.urljoin(entry["link"])
             published = iso_date(entry.get("published_parsed") or entry.get("updated_parsed"))
-            if self.too_old(published):
+            if self.too_old(published) or self.known(link):
                 continue
+            taken += 1
             title = entry.get("title")
             content = entry.get("content")
             if self.source.use_feed_content and content and content[0].get("value"):

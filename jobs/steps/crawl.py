@@ -40,6 +40,7 @@ def url_source(url: str, *, lang: str = "en") -> Source:
 
 
 _SCRAPY_RETRY = "scrapy.downloadermiddlewares.retry"
+FETCH_SHARE = 0.6  # of the crawl's time for fetching pages; the rest extracts and resolves
 
 
 def _quiet_scrapy(record: logging.LogRecord) -> bool:
@@ -58,7 +59,7 @@ def _is_first_crawl(db: Any, source: str) -> bool:
 
 
 def _run_spiders(config: Config, runs: list[tuple[Source, bool, SourceResult]],
-                 since: str | None, progress: Progress | None) -> None:
+                 since: str | None, progress: Progress | None, *, budget: float) -> None:
     # Scrapy is imported here, not at module import: the service imports this module's
     # callers without ever starting a reactor.
     from scrapy import signals
@@ -68,6 +69,9 @@ def _run_spiders(config: Config, runs: list[tuple[Source, bool, SourceResult]],
     from crawler.sources_spider import SourcesSpider
 
     settings = scrapy_settings(config.crawl, state_dir=config.state_dir, db_path=config.db_path)
+    # fetching gets part of the time limit, extraction and title searches the rest; a
+    # backfill cut here continues next run with the posts it has not stored yet
+    settings["CLOSESPIDER_TIMEOUT"] = max(1.0, budget)
     root_level = logging.root.level
     # Keep Scrapy's own chatter (banner, stats dumps, per-request lines) out of the
     # journal unless asked for. Scrapy's configure_logging resets the "scrapy" logger to
@@ -103,7 +107,10 @@ def _record(result: SourceResult, spider: Any, stats: dict[str, Any], crashes: i
     errors = list(spider.errors)
     if crashes:
         errors.append(f"{crashes} parse error(s) (see log)")
-    if reason not in (None, "finished"):
+    if reason == "closespider_timeout":
+        log.info("%s: fetching stopped at its share of the time limit after %d posts; the "
+                 "next run continues", result.source, result.posts_seen)
+    elif reason not in (None, "finished"):
         errors.append(f"stopped: {reason}")
     if errors:
         result.ok = False
@@ -130,7 +137,7 @@ def crawl_once(config: Config, *, sources: Sequence[Source], since: str | None =
         runs.append((src, notify, SourceResult(src.name)))
         run_ids[src.name] = crawl_store.start_run(db, src.name, pid=os.getpid())
     if runs:
-        _run_spiders(config, runs, since, progress)
+        _run_spiders(config, runs, since, progress, budget=FETCH_SHARE * (deadline - time.monotonic()))
     from jobs.clients.arxiv import ArxivClient
     from jobs.clients.scholar import build_fallbacks
     from jobs.resolve.assist import build_assist
