@@ -192,7 +192,12 @@ class ArxivClient:
             self.requests += 1
             retry_after: float | None = None
             try:
-                response = self.http.get(self.api_url, params=params)
+                try:
+                    response = self.http.get(self.api_url, params=params)
+                finally:
+                    # the interval runs from the answer, not the request: a request that
+                    # travelled faster than the one before must not arrive too soon
+                    self._last_request = self._clock()
             except httpx.ConnectError as exc:
                 # no route / DNS failure / refused: the service or our network is down,
                 # not overloaded; backing off for a minute would not help: next run.

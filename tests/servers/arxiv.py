@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import re
 import time
@@ -44,13 +45,14 @@ _OLD_ID = re.compile(r"^[a-z\-]+(\.[A-Z]{2})?/\d{7}$")
 _VERSION = re.compile(r"v(\d+)$")
 
 
-def _norm_words(text: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)  # titles are re-read by every query (big indexes: bench/backfill.py)
+def _norm_words(text: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return "".join(c if c.isalnum() else " " for c in text).split()
+    return tuple("".join(c if c.isalnum() else " " for c in text).split())
 
 
-def _contains(haystack: list[str], needle: list[str]) -> bool:
+def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
     n = len(needle)
     return n > 0 and any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
 
@@ -58,7 +60,8 @@ def _contains(haystack: list[str], needle: list[str]) -> bool:
 _TOKEN = re.compile(r'\s*(\(|\)|ANDNOT\b|AND\b|OR\b|submittedDate:\[\d+\s+TO\s+\d+\]|(?:ti|au|abs|all):(?:"[^"]*"|[^\s()]+))')
 
 
-def _tokens(query: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)
+def _tokens(query: str) -> tuple[str, ...]:
     out, pos = [], 0
     query = query.strip()
     while pos < len(query):
@@ -69,7 +72,7 @@ def _tokens(query: str) -> list[str]:
         pos = m.end()
         while pos < len(query) and query[pos].isspace():
             pos += 1
-    return out
+    return tuple(out)
 
 
 def _term(paper: dict[str, Any], term: str) -> bool:
