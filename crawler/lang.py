@@ -19,6 +19,30 @@ _MAX_CHARS = 600
 _LATIN = re.compile(r"[A-Za-z]+")
 _NON_LATIN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0400-\u04ff]")
 
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _script(sample: str) -> str | None:
+    """The language the script of a non-Latin sample decides among the five: Hangul → ko,
+    kana → ja, Cyrillic → ru; None when it takes the model (Han characters alone: Chinese
+    or Japanese; scripts mixed)."""
+    hangul = _HANGUL.search(sample) is not None
+    kana = _KANA.search(sample) is not None
+    cyrillic = _CYRILLIC.search(sample) is not None
+    if hangul + kana + cyrillic > 1:
+        return None
+    if hangul:
+        return "ko"
+    if kana:
+        return "ja"
+    if cyrillic:
+        return None if _HAN.search(sample) else "ru"
+    return None
+
+
 _detector = None
 _lock = threading.Lock()
 
@@ -46,10 +70,21 @@ def detect_lang(text: str | None) -> str | None:
     if not any(ch.isalpha() for ch in sample):
         return None
     other = len(_NON_LATIN.findall(sample))
-    if other and other * 3 >= 0.5 * sum(len(w) for w in _LATIN.findall(sample)):
+    if not other:
+        # no other script: among the five languages only English is written in Latin (what
+        # lingua would answer, without running its model)
+        return "en" if _LATIN.search(sample) else _detect(sample)
+    if other * 3 >= 0.5 * sum(len(w) for w in _LATIN.findall(sample)):
         # Korean / Japanese / Chinese / Russian commentary full of English terms ("2B 샘플에
         # 대해 학습한 18B EVA CLIP"): the blog's language is the non-Latin one
         sample = _LATIN.sub(" ", sample)
+        script = _script(sample)
+        if script is not None:  # the only one of the five languages written this way
+            return script
+    return _detect(sample)
+
+
+def _detect(sample: str) -> str | None:
     language = _get_detector().detect_language_of(sample)
     if language is None:
         return None

@@ -87,9 +87,14 @@ def is_paper_href(href: str, arxiv_id: str | None, bad: bool) -> bool:
 # ----------------------------------------------------------------------------- features
 
 _TAIL_ID = re.compile(r"(?:^|[\s(（\[])(\d{4}\.\d{4,5})(?:v\d{1,2})?[)）\]]?\s*$")
-_DROP_LATIN = dict.fromkeys(map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
-_DROP_OTHER = dict.fromkeys([*range(0x3040, 0x3100), *range(0x3400, 0x4DC0), *range(0x4E00, 0xA000),
-                             *range(0xAC00, 0xD7B0), *range(0x0400, 0x0500)])
+_LATIN_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_OTHER_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0400-\u04ff]")
+
+
+def _latin_letters(text: str) -> int:
+    """ASCII letters in ``text`` (UTF-8 multi-byte characters never contain those bytes)."""
+    data = text.encode()
+    return len(data) - len(data.translate(None, _LATIN_BYTES))
 
 _SOLO_NUMBER = re.compile(r"^\s*(?:#|No\.?\s*|№\s*)?(\d{1,2})\s*$", re.I)
 
@@ -184,8 +189,8 @@ def _annotate_line(line: Line, ids_of) -> None:
     if not ids and (m := _TAIL_ID.search(text)) and (ident := parse_arxiv_id(m.group(1))):
         ids.append(ident)  # "SmoothQuant: … (ICML 2023) 2211.10438": an item's bare ID, last
     line.ids = ids
-    line.latin = len(text) - len(text.translate(_DROP_LATIN))
-    line.other = len(text) - len(text.translate(_DROP_OTHER)) if not text.isascii() else 0
+    line.latin = _latin_letters(text)
+    line.other = len(_OTHER_CHAR.findall(text)) if not text.isascii() else 0
     body, line.num = _strip_marker(text)
     line.body = body
     if line.hint == "hr" or line.cells is not None:
