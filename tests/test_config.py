@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 
@@ -13,19 +14,40 @@ from tests.conftest import paperbot_env, run_paperbot, write_config
 BAD_CONFIGS = [
     ("unknown top-level key", "colour = 'blue'\n", "colour: unknown key"),
     ("unknown nested key", "[telegram]\ntoken = 'x'\n", "telegram.token: unknown key"),
+    ("misspelt key", "[llm]\nmodle = 'x'\n", "llm.modle: unknown key (did you mean 'model'?)"),
     ("wrong type", "[schedule]\ncrawl_every_minutes = 'hourly'\n",
-     "schedule.crawl_every_minutes: expected a number"),
+     "schedule.crawl_every_minutes: expected a number, got a string"),
     ("bad url", "[[sources]]\nname='a'\nkind='rss'\nurl='not a url'\n", "sources[0].url"),
     ("duplicate source",
      "[[sources]]\nname='a'\nkind='rss'\nurl='https://a.example/feed'\n"
      "[[sources]]\nname='a'\nkind='rss'\nurl='https://b.example/feed'\n",
      "sources[1].name: duplicate source name 'a'"),
     ("unknown kind", "[[sources]]\nname='a'\nkind='gopher'\nurl='https://a.example/'\n",
-     "sources[0].kind"),
+     "sources[0].kind: must be one of 'rss', 'discourse', 'html' or 'url' (got 'gopher')"),
     ("missing required", "[[sources]]\nname='a'\nkind='rss'\n", "sources[0].url: required"),
     ("list of wrong items", "[telegram]\nadmin_chat_ids = ['me']\n",
      "telegram.admin_chat_ids[0]: expected an integer"),
+    ("html without links", "[[sources]]\nname='a'\nkind='html'\nurl='https://a.example/'\n",
+     "sources[0].link_selector: required for kind 'html'"),
+    ("bool is not a number", "[crawl]\nretries = true\n", "crawl.retries: expected an integer"),
+    ("price of an unknown kind", "[llm.prices.m]\ninput = 1.0\ncache = 2.0\n",
+     "llm.prices.m.cache: must be one of 'input' or 'output'"),
 ]
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = write_config(tmp_path, "[crawl]\nretries = -1\n[llm]\nconcurrency = 0\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, env={})
+    assert err.value.problems == ["llm.concurrency: must be >= 1 (got 0)",
+                                  "crawl.retries: must be >= 0 (got -1)"]
+
+
+def test_code_that_builds_a_config_gets_it_validated_too():
+    cfg = parse_config({}, env={})
+    with pytest.raises(ValueError, match="greater than or equal to 1"):
+        dataclasses.replace(cfg.crawl, concurrency_per_site=0)
+    assert dataclasses.replace(cfg.crawl, retries=5).retries == 5
 
 
 @pytest.mark.parametrize("label,body,message", BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
