@@ -45,8 +45,11 @@ class RssSpider(PaperbotSpider):
 
     def parse_feed(self, response: scrapy.http.Response) -> Iterator[Any]:
         feed = feedparser.parse(response.body)
-        if feed.bozo and not feed.entries:
-            self.errors.append(f"not a feed: {feed.get('bozo_exception')!s:.200} ({response.url})")
+        if not feed.entries and (feed.bozo or not feed.version):
+            # an error page, a login wall or garbage where the feed was (an empty but
+            # valid feed is fine: a quiet blog)
+            why = f": {feed.get('bozo_exception')!s:.200}" if feed.bozo else ""
+            self.errors.append(f"not an RSS/Atom feed{why} ({response.url})")
             return
         for entry in feed.entries[: self.source.max_posts]:
             if not entry.get("link"):

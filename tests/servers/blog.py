@@ -4,7 +4,9 @@ site (ETag / Last-Modified / 304, robots.txt, content types) and can be told to 
 Use in tests::
 
     async with BlogServer(root=FIXTURES / "sites" / "example") as blog:
-        blog.fail("/feed.xml", status=500)      # or delay=..., hang=True, redirect_loop=True
+        blog.fail("/feed.xml", status=500)      # or delay=..., hang=True, redirect_loop=True,
+                                                 # trickle=True (a byte every 0.2 s: slow-loris)
+        await blog.go_down(); await blog.come_back()  # connection refused, then back
         blog.add_page("/posts/new.html", html)   # a new post appears
         url = blog.url("/feed.xml")
         blog.hits["/feed.xml"]                   # requests per path
@@ -40,6 +42,7 @@ class Fault:
     delay: float = 0.0
     hang: bool = False
     redirect_loop: bool = False
+    trickle: bool = False  # answer 200 at once, then the body a byte every 0.2 s, forever
     body: bytes | None = None
     content_type: str | None = None
     times: int | None = None  # fail this many times, then serve normally
@@ -125,6 +128,8 @@ class BlogServer:
                 await asyncio.sleep(fault.delay)
             if fault.redirect_loop:
                 raise web.HTTPFound(location=key)
+            if fault.trickle:
+                return await self._trickle(request)
             if fault.status:
                 return web.Response(status=fault.status, text=f"error {fault.status}")
             if fault.body is not None:
@@ -144,10 +149,32 @@ class BlogServer:
         charset = "utf-8" if ctype.startswith("text/") or "xml" in ctype or "json" in ctype else None
         return web.Response(body=body, content_type=ctype, charset=charset, headers=headers)
 
+    @staticmethod
+    async def _trickle(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+        await response.prepare(request)
+        try:
+            while True:
+                await response.write(b" ")
+                await asyncio.sleep(0.2)
+        except (ConnectionError, asyncio.CancelledError):
+            return response
+
+    async def go_down(self) -> None:
+        """Stop listening: connections to this port are refused until :meth:`come_back`."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def come_back(self) -> None:
+        """Listen again on the same port."""
+        if self._runner is None:
+            app = web.Application()
+            app.router.add_route("GET", "/{tail:.*}", self._handle)
+            self._runner, self.port = await start_app(app, self.host, self.port)
+
     async def __aenter__(self) -> BlogServer:
-        app = web.Application()
-        app.router.add_route("GET", "/{tail:.*}", self._handle)
-        self._runner, self.port = await start_app(app, self.host, self.port)
+        await self.come_back()
         return self
 
     async def __aexit__(self, *exc) -> None:
