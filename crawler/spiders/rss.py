@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 import scrapy
@@ -56,6 +57,8 @@ class RssSpider(PaperbotSpider):
                 continue
             # resolve relative links ourselves: feedparser mangles file:/// bases
             link = response.urljoin(entry["link"])
+            if urlsplit(link).scheme not in ("http", "https", "file"):
+                continue  # javascript:, data:, …: not a post a message may link to
             published = iso_date(entry.get("published_parsed") or entry.get("updated_parsed"))
             if self.too_old(published):
                 continue

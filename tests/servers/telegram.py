@@ -52,6 +52,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import html
 import json
 import math
 import re
@@ -176,6 +177,45 @@ def parse_html(text: str) -> str:
     if stack:
         raise EntityError(f'Can\'t find end tag corresponding to start tag "{stack[-1]}"')
     return "".join(out)
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^>]*)?)>")
+_HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+# What Telegram links by itself in plain text, more eagerly than Telegram does (any
+# Unicode TLD, any scheme): a URL, www., a bare domain, an e-mail, an @username.
+_AUTOLINK = re.compile(
+    r"\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b(?:[\w-]+\.)+[^\W\d_]{2,}\b(?:/\S*)?|(?<![\w@])@[A-Za-z]\w{3,}", re.I)
+
+
+def links_in(text: str, parse_mode: str | None = "HTML") -> list[str]:
+    """Every link a reader of this message could follow: the ``<a href>`` targets, and
+    whatever Telegram would link by itself in the text outside ``<a>``, ``<code>`` and
+    ``<pre>`` (where it does not look)."""
+    if not parse_mode:
+        return _AUTOLINK.findall(text)
+    links: list[str] = []
+    plain: list[str] = []
+    inside: list[str] = []
+    pos = 0
+    for m in _TAG.finditer(text):
+        if not any(t in ("a", "code", "pre") for t in inside):
+            plain.append(text[pos:m.start()])
+        plain.append("\n")  # a tag boundary is a word boundary
+        closing, name = m.group(1), m.group(2).lower()
+        if closing:
+            if name in inside:
+                del inside[len(inside) - 1 - inside[::-1].index(name)]
+        else:
+            inside.append(name)
+            if name == "a":
+                href = _HREF.search(m.group(3) or "")
+                links.append(html.unescape(next(g for g in href.groups() if g is not None))
+                             if href else "")
+        pos = m.end()
+    plain.append(text[pos:])
+    links += _AUTOLINK.findall(html.unescape("".join(plain)))
+    return links
 
 
 class TokenBucket:
