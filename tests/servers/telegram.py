@@ -8,7 +8,7 @@ stub.base_url`` and nothing is monkeypatched.
 Implemented methods: getMe, getUpdates (long polling with offset/limit/timeout),
 sendMessage, editMessageText, editMessageReplyMarkup, sendDocument (multipart upload),
 answerCallbackQuery, setMyCommands, getMyCommands, deleteMyCommands, deleteWebhook,
-getChat, close/logOut (no-ops).
+getChat, getChatMember (``set_member``), close/logOut (no-ops).
 
 Behaviour that mirrors Telegram:
 
@@ -276,6 +276,7 @@ class TelegramStub:
         self.blocked: set[Any] = set()
         self.missing: set[Any] = set()
         self.chats: dict[Any, dict] = {}
+        self.members: dict[tuple[Any, int], str] = {}
         self.failures: dict[str, deque] = defaultdict(deque)
         self.stats: dict[str, int] = defaultdict(int)
         self._updates: list[dict] = []
@@ -327,6 +328,11 @@ class TelegramStub:
         for _ in range(count):
             self.failures[method].append((status, desc, retry_after))
 
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """getChatMember of ``user_id`` in ``chat_id`` answers ``status`` ("creator",
+        "administrator", "member", "left", "kicked"); unknown users are "member"."""
+        self.members[(chat_id, user_id)] = status
+
     def messages_to(self, chat_id: Any) -> list[Sent]:
         return [m for m in self.sent if m.chat_id == chat_id]
 
@@ -360,8 +366,9 @@ class TelegramStub:
 
     def inject_message(self, chat_id: int, text: str, *, user_id: int | None = None,
                        language_code: str | None = "en", chat_type: str = "private",
-                       username: str | None = None) -> int:
-        """Queue a message update (a ``/command`` gets its bot_command entity). Returns its id."""
+                       username: str | None = None, anonymous_admin: bool = False) -> int:
+        """Queue a message update (a ``/command`` gets its bot_command entity). Returns its
+        id. ``anonymous_admin``: sent by a group admin as the group (``sender_chat``)."""
         message: dict[str, Any] = {
             "message_id": self._new_message_id(),
             "date": int(time.time()),
@@ -369,6 +376,10 @@ class TelegramStub:
             "from": self._user(user_id or abs(chat_id), language_code, username),
             "text": text,
         }
+        if anonymous_admin:
+            message["from"] = {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                               "username": "GroupAnonymousBot"}
+            message["sender_chat"] = self._chat(chat_id, chat_type, username)
         if text.startswith("/"):
             cmd = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(cmd)}]
@@ -810,6 +821,30 @@ class TelegramStub:
                                                 "unique_gifts": False,
                                                 "premium_subscription": False,
                                                 "gifts_from_channels": False}})
+
+    async def m_getchatmember(self, params: dict) -> web.Response:
+        chat_id, user_id = self._chat_id(params.get("chat_id")), self._int(params.get("user_id"))
+        self.stats["getChatMember"] += 1
+        if chat_id is None or chat_id == "" or chat_id in self.missing:
+            return self.error(400, "Bad Request: chat not found")
+        if user_id is None:
+            return self.error(400, "Bad Request: invalid user_id specified")
+        status = self.members.get((chat_id, user_id), "member")
+        member: dict[str, Any] = {"status": status, "user": self._user(user_id, None, None)}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update({key: key in ("can_manage_chat", "can_delete_messages",
+                                        "can_invite_users")
+                           for key in ("can_be_edited", "is_anonymous", "can_manage_chat",
+                                       "can_delete_messages", "can_manage_video_chats",
+                                       "can_restrict_members", "can_promote_members",
+                                       "can_change_info", "can_invite_users",
+                                       "can_post_stories", "can_edit_stories",
+                                       "can_delete_stories")})
+        elif status == "kicked":
+            member["until_date"] = 0
+        return self.ok(member)
 
     # -------------------------------------------------------- HTTP test API
     async def c_stats(self, request: web.Request) -> web.Response:
