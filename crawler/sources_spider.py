@@ -49,6 +49,8 @@ class SourcesSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourcesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_error, signal=signals.spider_error)
+        for sub in spider.sources.values():
+            sub.crawler = crawler  # its settings (the url spider reads the database path)
         return spider
 
     def notify_for(self, source: str) -> bool:

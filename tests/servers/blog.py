@@ -26,14 +26,14 @@ import mimetypes
 import time
 from collections import Counter
 from dataclasses import dataclass
-from email.utils import formatdate
+from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 
 from aiohttp import web
 
 from tests.servers import start_app
 
-_LAST_MODIFIED = formatdate(1_700_000_000, usegmt=True)
+_FILES_MODIFIED = 1_700_000_000.0  # the fixture files' Last-Modified
 
 
 @dataclass
@@ -54,6 +54,7 @@ class BlogServer:
         self.host = host
         self.port = port
         self.pages: dict[str, tuple[bytes, str]] = {}
+        self.modified: dict[str, float] = {}  # Last-Modified of the added pages
         self.faults: dict[str, Fault] = {}
         self.hits: Counter[str] = Counter()
         self.not_modified = 0
@@ -69,6 +70,8 @@ class BlogServer:
     def add_page(self, path: str, body: str | bytes, content_type: str | None = None) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
         ctype = content_type or mimetypes.guess_type(path)[0] or "text/html"
+        if self.pages.get(path, (None,))[0] != data:
+            self.modified[path] = time.time()
         self.pages[path] = (data, ctype)
 
     def fail(self, path: str, **kwargs) -> None:
@@ -142,8 +145,12 @@ class BlogServer:
             return web.Response(status=404, text="not found")
         body, ctype = found
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-        headers = {"ETag": etag, "Last-Modified": _LAST_MODIFIED, "Cache-Control": "no-cache"}
-        if request.headers.get("If-None-Match") == etag:
+        modified = self.modified.get(key, _FILES_MODIFIED)
+        headers = {"ETag": etag, "Last-Modified": formatdate(modified, usegmt=True),
+                   "Cache-Control": "no-cache"}
+        # RFC 9110 13.2.2: If-None-Match decides when present, else If-Modified-Since
+        inm, ims = request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since")
+        if (inm == etag) if inm is not None else _not_modified_since(ims, modified):
             self.not_modified += 1
             return web.Response(status=304, headers=headers)
         charset = "utf-8" if ctype.startswith("text/") or "xml" in ctype or "json" in ctype else None
@@ -180,6 +187,17 @@ class BlogServer:
     async def __aexit__(self, *exc) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+def _not_modified_since(header: str | None, modified: float) -> bool:
+    """``If-Modified-Since`` at or after the page's Last-Modified (HTTP dates: whole
+    seconds)."""
+    if not header:
+        return False
+    try:
+        return parsedate_to_datetime(header).timestamp() >= int(modified)
+    except (TypeError, ValueError):
+        return False
 
 
 def rss_feed(base: str, items: list[tuple[str, str, str]]) -> str:
