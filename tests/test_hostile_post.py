@@ -19,10 +19,10 @@ from tests.servers.telegram import TelegramStub, links_in
 from tests.service_fixtures import Blog, ServiceProc, poll, query, service_config
 
 READER = 7001
-PAPER = "2310.06825"
+PAPER = "2307.03172"  # in the local arXiv server's index
 HOSTILE = f"""<html><head><title>notes</title></head><body><article><div class="post-body">
-<p><a href="https://arxiv.org/abs/{PAPER}">Mistral 7B</a>: a small model that beats bigger
-ones. Code and weights at https://evil.example/phish and www.evil-two.example/x, mirror on
+<p><a href="https://arxiv.org/abs/{PAPER}">Lost in the Middle</a>: how language models use
+long contexts. Code and weights at https://evil.example/phish and www.evil-two.example/x, mirror on
 evil-three.io/get. Questions: admin@evil-four.example or @evil_channel.
 <a href="javascript:alert(1)">click me</a> javascript:alert(document.cookie)
 &lt;script&gt;alert("x")&lt;/script&gt; <script>alert("y")</script>
