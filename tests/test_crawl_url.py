@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from html import escape
 
+import pytest
+
 from tests.conftest import NO_ARXIV, db_rows, run_paperbot, state_db, write_config
 from tests.servers.blog import BlogServer
 from tests.service_fixtures import post_html
@@ -24,6 +26,7 @@ def feed_with_content(base: str, path: str, html: str) -> str:
             f"<content:encoded>{escape(html)}</content:encoded></item></channel></rss>")
 
 
+@pytest.mark.slow
 async def test_refetching_a_stored_post_never_loses_its_papers(tmp_path):
     async with BlogServer() as blog:
         page = "/p/week"

@@ -12,6 +12,8 @@ from __future__ import annotations
 import signal
 from urllib.parse import urlsplit
 
+import pytest
+
 from tests.servers.arxiv import ArxivStub
 from tests.servers.blog import BlogServer
 from tests.servers.openai import OpenAIStub
@@ -39,6 +41,7 @@ def foreign(link: str, posts: set[str]) -> bool:
     return host not in PAPER_SITES
 
 
+@pytest.mark.slow
 async def test_no_foreign_link_reaches_a_subscriber(tmp_path):
     async with (BlogServer() as server, ArxivStub() as arxiv, OpenAIStub() as llm,
                 TelegramStub() as tg):

@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import signal
 
+import pytest
+
 from tests.conftest import paperbot_env, run_paperbot, write_config
 from tests.servers.arxiv import ArxivStub
 from tests.servers.blog import BlogServer
@@ -51,6 +53,7 @@ def html_source(name: str, url: str) -> str:
             f"link_selector = 'ul.posts a'\ncontent_selector = 'div.post-body'\n")
 
 
+@pytest.mark.slow
 async def test_every_source_fault_is_recorded_backed_off_alerted_once_and_cleared(tmp_path):
     async with (BlogServer() as server, BlogServer() as down, ArxivStub() as arxiv,
                 TelegramStub() as tg):
