@@ -1,14 +1,13 @@
 """Groups: only a group's administrators change its subscription.
 
-:func:`group_admin_guard` runs before every handler (``bot.app``, group -1). In a group
-or supergroup, the settings commands and /stop, /follow and /exclude, every button
-(settings, 👍 / 👎 / 🔖) and the plain replies a settings prompt waits for need the
-sender to be a chat administrator
-(``getChatMember``, cached briefly), an administrator posting as the group, or a bot
-admin. Anyone else gets a polite refusal in the group's language and nothing changes;
-/latest, /paper, /top, /saved, /bib, /settings, /help stay open to every member.
+:func:`group_admin_guard` runs before every handler (``bot.app``, group -2, right after
+the duplicate-update check). In a group or supergroup, the settings commands, /stop,
+/follow and /exclude, every button (settings, 👍 / 👎 / 🔖) and the plain replies a
+settings prompt waits for need the sender to be a chat administrator (``getChatMember``,
+cached briefly), an administrator posting as the group, or a bot admin. Anyone else
+gets a polite refusal in the group's language and nothing changes; /latest, /paper,
+/top, /saved, /bib, /settings and /help stay open to every member.
 """
-
 from __future__ import annotations
 
 import logging
