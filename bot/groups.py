@@ -8,6 +8,7 @@ cached briefly), an administrator posting as the group, or a bot admin. Anyone e
 gets a polite refusal in the group's language and nothing changes; /latest, /paper,
 /top, /saved, /bib, /settings and /help stay open to every member.
 """
+
 from __future__ import annotations
 
 import logging
