@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 
 import sqlite_utils
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -30,7 +30,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import conversation, handlers, i18n, reader_commands
+from bot import conversation, groups, handlers, i18n, reader_commands
 from jobs.config import Config
 from jobs.steps.deliver import in_flight_limit
 
@@ -88,7 +88,9 @@ def build_application(*, config: Config, token: str, db: sqlite_utils.Database) 
     )
     app.bot_data["db"] = db
     app.bot_data["config"] = config
-    app.add_handler(TypeHandler(object, handlers.skip_handled_updates), group=-2)
+    app.add_handler(TypeHandler(object, handlers.skip_handled_updates), group=-3)
+    # in a group, only its administrators change it (before anything acts on a command)
+    app.add_handler(TypeHandler(Update, groups.group_admin_guard), group=-2)
     # any command but /cancel ends a "waiting for your text" state before it is handled
     app.add_handler(MessageHandler(filters.COMMAND & ~filters.Regex(r"^/cancel(?:@\w+)?(?:\s|$)"),
                                    conversation.end_on_command), group=-1)

@@ -31,7 +31,12 @@ def scrapy_settings(crawl: Any, *, state_dir: Path, db_path: Path) -> dict[str, 
         "RETRY_TIMES": crawl.retries,
         # Incremental crawling: RFC2616 policy revalidates with ETag/Last-Modified (304).
         "HTTPCACHE_ENABLED": crawl.http_cache,
-        "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.RFC2616Policy",
+        # A stored page answers a 304, never a failure (see crawler/httpcache.py).
+        "HTTPCACHE_POLICY": "crawler.httpcache.RevalidateOnlyPolicy",
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+            "crawler.httpcache.FailureIsFailureCacheMiddleware": 900,
+        },
         "HTTPCACHE_STORAGE": "scrapy.extensions.httpcache.FilesystemCacheStorage",
         "HTTPCACHE_DIR": str((state_dir / "httpcache").resolve()),
         "HTTPCACHE_IGNORE_SCHEMES": ["file", "data"],

@@ -50,6 +50,8 @@ class SourcesSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourcesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_error, signal=signals.spider_error)
+        for sub in spider.sources.values():
+            sub.crawler = crawler  # its settings (the url spider reads the database path)
         db_path = crawler.settings.get("PAPERBOT_DB_PATH")
         if db_path and any(sub.backfill for sub in spider.sources.values()):
             spider._stored_db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True,

@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import FAST_CRAWL, REPO, paperbot_env, write_config
@@ -100,10 +101,13 @@ class ServiceProc:
     group also takes its crawl child, like systemd killing the unit's cgroup)."""
 
     def __init__(self, tmp_path: Path, config: Path, *, env: dict[str, str] | None = None,
-                 args: tuple[str, ...] = (), api_key: bool = True) -> None:
+                 args: tuple[str, ...] = (), api_key: bool = True,
+                 wrap: Callable[[list[str]], list[str]] | None = None) -> None:
         """``api_key``: set OPENAI_API_KEY (only with ``[llm] base_url`` pointing at the
-        local stub: a key without a base URL would mean api.openai.com)."""
+        local stub: a key without a base URL would mean api.openai.com). ``wrap``: the
+        command line run instead of the plain one (e.g. inside a mount namespace)."""
         self.tmp_path, self.config, self.args = tmp_path, config, args
+        self.wrap = wrap
         secrets = {"TELEGRAM_BOT_TOKEN": TOKEN, **({"OPENAI_API_KEY": API_KEY} if api_key else {})}
         self.env = env if env is not None else paperbot_env(tmp_path, **secrets)
         self.proc: asyncio.subprocess.Process | None = None
@@ -112,8 +116,9 @@ class ServiceProc:
         self._new_line = asyncio.Event()
 
     async def start(self) -> ServiceProc:
+        argv = [sys.executable, "-m", "jobs", "--config", str(self.config), "run", *self.args]
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "jobs", "--config", str(self.config), "run", *self.args,
+            *(self.wrap(argv) if self.wrap else argv),
             cwd=str(self.tmp_path), env=self.env, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             start_new_session=True, limit=1 << 20)

@@ -121,6 +121,7 @@ async def test_cancel_works_in_every_waiting_state(stub, db):
 
 
 async def test_in_a_group_only_the_asker_answers(stub, db):
+    stub.set_member(-500, 7, "administrator")  # a group's settings are its admins' (user 8: a member)
     async with running_app(stub, db, make_config(stub)):
         await say(stub, -500, "/start", user_id=7, chat_type="group")
         await say(stub, -500, "/topics", user_id=7, chat_type="group")

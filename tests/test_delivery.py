@@ -241,7 +241,7 @@ async def test_digest_at_the_subscribers_hour(db):
         assert ledger.state_counts(db)["pending"] == 0
 
 
-async def test_hostile_text_is_delivered_intact(db):
+async def test_hostile_text_is_delivered_without_markup(db):
     title = "<script>alert(1)</script> & Attention < Everything"
     blog = "The <b>authors</b> say 1 < 2 & <script>x</script>"
     async with TelegramStub() as stub:
@@ -252,7 +252,10 @@ async def test_hostile_text_is_delivered_intact(db):
         report = await deliver(stub, db, config)
         (msg,) = stub.messages_to(60)
         assert msg.parse_mode == "HTML" and report.plain_fallbacks == 0
-        assert title in msg.visible and blog in msg.visible and "<i>Weekly</i> & <" in msg.visible
+        # quoted text loses its HTML tags and nothing else (bot/quoting.py)
+        assert "alert(1) & Attention < Everything" in msg.visible
+        assert "The authors say 1 < 2 & x" in msg.visible and "Weekly & <" in msg.visible
+        assert "<script>" not in msg.visible
         assert stub.stats["bad_entities"] == 0
 
 

@@ -20,12 +20,13 @@ def view(arxiv_id="2401.00001", **kw) -> PaperView:
     return PaperView(arxiv_id=arxiv_id, **base)
 
 
-def test_text_is_escaped_and_arrives_intact():
+def test_text_is_escaped_and_arrives_without_markup():
     msg = render_paper(view())
     visible = parse_html(msg.html)  # the stub's strict Telegram-like parser accepts it
-    assert NASTY in visible
+    # quoted text loses its tags, nothing else: a stray '<' or '&' arrives as written
+    assert 'Attention alert("x") & Friends < 3 &amp; co' in visible
     assert "unmatched < here & there" in visible
-    assert "Blog says <i>wow</i> & more" in visible
+    assert "Blog says wow & more" in visible
     assert "<script>" not in msg.html
     assert 'href="https://ex.org/p?a=1&amp;b=&lt;2&gt;"' in msg.html
     assert visible.strip() == msg.visible.strip()
@@ -112,3 +113,37 @@ def test_a_list_is_rendered_again_as_one_message_for_an_edit():
     again = render.render_list(upgraded, header=render.bold("Latest"))
     assert again is not None and again.arxiv_ids == tuple(v.arxiv_id for v in views)
     assert utf16_len(parse_html(again.html).strip()) <= 4096 and again.waiting == ()
+
+
+QUOTED = [
+    # (text someone else wrote, what the message shows, the plain-text fallback)
+    ("see https://evil.example/x?a=1, now", "see <code>evil.example</code>, now",
+     "see evil[.]example, now"),
+    ("www.Evil.COM/path and evil.io.", "<code>Evil.COM</code> and <code>evil.io</code>.",
+     "Evil[.]COM and evil[.]io."),
+    ("mail a@evil.example or @scam_channel", "mail <code>evil.example</code> or "
+     "<code>@scam_channel</code>", "mail evil[.]example or \uff20scam_channel"),
+    ("click javascript:alert(1) or data:text/html,x!", "click  or ", "click  or "),
+    ("<script>alert(1)</script> ok <!-- x -->", "alert(1) ok ", "alert(1) ok "),
+    ("arxiv.org/abs/2401.00001 and https://huggingface.co/papers/2401.00001",
+     "arxiv.org/abs/2401.00001 and https://huggingface.co/papers/2401.00001",
+     "arxiv.org/abs/2401.00001 and https://huggingface.co/papers/2401.00001"),
+    ("the post https://ex.org/p?a=1 says", "the post https://ex.org/p?a=1 says",
+     "the post https://ex.org/p?a=1 says"),
+    ("Training data: 10k, e.g. U.S. GPT-4.5 v1.2 < 3 & co",
+     "Training data: 10k, e.g. U.S. GPT-4.5 v1.2 &lt; 3 &amp; co",
+     "Training data: 10k, e.g. U.S. GPT-4.5 v1.2 < 3 & co"),
+]
+
+
+def test_quoted_text_shows_foreign_domains_unlinked():
+    for source, shown, plain in QUOTED:
+        piece = render.quoted(source, allowed=["https://ex.org/p?a=1"])
+        assert (piece.html, piece.plain) == (shown, plain), source
+        assert piece.visible == parse_html(piece.html)
+
+
+def test_only_http_links_and_no_url_in_a_label():
+    assert render.link("x", "javascript:alert(1)").html == "x"
+    assert render.quoted_label("Read https://evil.example/x now") == "Read evil.example now"
+    assert render.quoted_label("<b>arXiv</b> arxiv.org/abs/1 data:x") == "arXiv arxiv.org/abs/1 "

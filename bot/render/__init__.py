@@ -1,6 +1,7 @@
 """Telegram message rendering (pure): paper view dicts in, HTML messages out.
 
-* :mod:`.pieces` — escaped pieces, the message type, UTF-16 limits;
+* :mod:`.pieces` — escaped pieces, the message type, UTF-16 limits, quoted text;
+* :mod:`.quoting` — others' text made safe: no link but arXiv, the paper sites, the posts;
 * :mod:`.text` — one-line text, first sentences, the blogs' words, links of a paper;
 * :mod:`.paper` — one paper (summary / fallback layout, curators line, "why" line);
 * :mod:`.digest` — lists of papers (digests, /latest) split between papers;
@@ -30,22 +31,26 @@ from .pieces import (
     Piece,
     bold,
     clip,
+    code,
     concat,
     italic,
     link,
     message,
     quote,
+    quoted,
     raw_html,
     text,
     utf16_len,
 )
+from .quoting import is_paper_site, quote_segments, quoted_label
 from .text import blog_words, first_sentences, hashtag, is_good, paper_links, short_authors
 
 __all__ = [
-    "MAX_MESSAGE", "Curators", "Feedback", "Labels", "Limits", "Message", "PaperView", "Piece",
-    "Why", "blog_words", "bold", "callback_data", "clip", "concat", "curators_text",
-    "feedback_markup", "first_sentences", "hashtag", "is_good", "italic", "link", "markup_ids",
-    "message", "paper_links", "paper_piece", "parse_callback", "plain_summary_line", "quote",
-    "raw_html", "render_digest", "render_list", "render_paper", "short_authors", "text",
-    "utf16_len", "why_text",
+    "Curators", "Feedback", "Labels", "Limits", "MAX_MESSAGE", "Message", "PaperView", "Piece",
+    "Why", "blog_words", "bold", "callback_data", "clip", "code", "concat", "curators_text",
+    "feedback_markup", "first_sentences", "hashtag", "is_good", "is_paper_site", "italic",
+    "link", "markup_ids", "message", "paper_links", "paper_piece", "parse_callback",
+    "plain_summary_line", "quote", "quote_segments", "quoted", "quoted_label", "raw_html",
+    "render_digest", "render_list", "render_paper", "short_authors", "text", "utf16_len",
+    "why_text",
 ]

@@ -2,6 +2,10 @@
 curators line ("discussed by N blogs in M languages") and the reader's "why you got
 this" line.
 
+Links: only arXiv, the known paper sites (PDF, Hugging Face, alphaXiv) and the blog
+posts themselves are ever links or URLs in a message. Everything a blog, arXiv or the
+model wrote is *quoted* (:func:`.pieces.quoted`, rules in :mod:`.quoting`).
+
 Link previews: messages are sent with previews disabled (one policy): a message links
 to several pages (arXiv, PDF, Hugging Face, alphaXiv, the blog posts), and a preview
 card of the first link would repeat the title and abstract and bury the summary.
@@ -24,8 +28,10 @@ from .pieces import (
     italic,
     link,
     message,
+    quoted,
     text,
 )
+from .quoting import quoted_label
 from .text import (
     _oneline,
     _para,
@@ -175,11 +181,15 @@ def _title_line(view: PaperView, lim: Limits) -> list[Piece]:
     links = paper_links(view.arxiv_id)
     s = view.summary if view.good else {}
     original = _oneline(view.title) or _oneline((view.summary or {}).get("title")) or view.arxiv_id
-    out = [bold(link(clip(original, lim.title), links["arXiv"]))]
+    out = [bold(link(quoted_label(clip(original, lim.title)), links["arXiv"]))]
     translated = _oneline(s.get("title"))
     if translated and translated.casefold() != original.casefold():
-        out += [text("\n"), italic(clip(translated, lim.title))]
+        out += [text("\n"), italic(quoted(clip(translated, lim.title)))]
     return out
+
+
+def _post_urls(view: PaperView) -> list[str]:
+    return [m["post_url"] for m in view.mentions if m.get("post_url")]
 
 
 def _links_line(arxiv_id: str) -> Piece:
@@ -195,19 +205,21 @@ def _via(view: PaperView, labels: Labels, lim: Limits) -> list[Piece]:
     posts = [m for m in view.mentions if m.get("post_url")][: lim.mentions]
     if not posts:
         return []
-    items = [link(_oneline(m.get("source")) or "blog", m["post_url"]) for m in posts]
+    items = [link(quoted_label(_oneline(m.get("source"))) or "blog", m["post_url"])
+             for m in posts]
     return [text(f"\n{labels.via}: "), concat(items, ", ")]
 
 
 def _quotes(view: PaperView, lim: Limits) -> list[Piece]:
     """``— <post title>: the blog's words`` per blog post."""
     parts: list[Piece] = []
+    posts = _post_urls(view)
     for m in [m for m in view.mentions if m.get("post_url")][: lim.mentions]:
         label = _oneline(m.get("post_title")) or _oneline(m.get("source")) or "blog"
-        parts += [text("\n— "), link(clip(label, 120), m["post_url"])]
+        parts += [text("\n— "), link(quoted_label(clip(label, 120)) or "blog", m["post_url"])]
         words = blog_words(m, view.title)
         if words and lim.mention_text:
-            parts.append(text(": " + clip(words, lim.mention_text)))
+            parts += [text(": "), quoted(clip(words, lim.mention_text), allowed=posts)]
     return parts
 
 
@@ -217,9 +229,9 @@ def _signal(view: PaperView, labels: Labels, lim: Limits, compact: bool) -> list
     out: list[Piece] = []
     curators = view.curators
     if curators.count and (not compact or curators.count > 1):
-        out.append(text("\n💬 " + curators_text(curators, labels, lim)))
+        out += [text("\n💬 "), quoted(curators_text(curators, labels, lim))]
     if view.why is not None:
-        out += [text("\n"), italic(why_text(view.why, labels))]
+        out += [text("\n"), italic(quoted(why_text(view.why, labels)))]
     return out
 
 
@@ -233,15 +245,17 @@ def _lead(view: PaperView) -> str:
 
 
 def _fallback_body(view: PaperView, labels: Labels, lim: Limits, compact: bool) -> list[Piece]:
+    posts = _post_urls(view)
     parts: list[Piece] = []
     lead = _lead(view)
     if lead:
         parts += [text("\n" if compact else "\n\n"), bold(labels.abstract + ":"),
-                  text(" " + clip(lead, lim.tldr))]
+                  text(" "), quoted(clip(lead, lim.tldr), allowed=posts)]
     if compact:
         said = next((w for w in (blog_words(m, view.title) for m in view.mentions) if w), "")
         if said and lim.mention_text:
-            parts.append(text("\n“" + clip(said, max(40, lim.mention_text // 2)) + "”"))
+            parts += [text("\n“"), quoted(clip(said, max(40, lim.mention_text // 2)),
+                                           allowed=posts), text("”")]
     else:
         quotes = _quotes(view, lim)
         if quotes:
@@ -253,31 +267,37 @@ def _fallback_body(view: PaperView, labels: Labels, lim: Limits, compact: bool) 
 
 def _summary_body(view: PaperView, labels: Labels, lim: Limits, compact: bool) -> list[Piece]:
     s = view.summary or {}
+    posts = _post_urls(view)
+
+    def q(value: str) -> Piece:
+        return quoted(value, allowed=posts)
+
     parts: list[Piece] = []
     tldr = _para(s.get("tldr"))
     if tldr:
-        parts += [text("\n\n"), bold(labels.tldr + ":"), text(" " + clip(tldr, lim.tldr))]
+        parts += [text("\n\n"), bold(labels.tldr + ":"), text(" "), q(clip(tldr, lim.tldr))]
     points = [_oneline(p) for p in (s.get("key_points") or []) if _oneline(p)]
     if points and not compact:
         parts += [text("\n\n"), bold(labels.key_points)]
         for p in points[: lim.key_points]:
-            parts.append(text("\n• " + clip(p, lim.key_point)))
+            parts += [text("\n• "), q(clip(p, lim.key_point))]
     if not compact:
         said = _para(s.get("blogs_said"))
         quotes = _quotes(view, lim)
         if (said and lim.blogs_said) or quotes:
             parts += [text("\n\n"), bold(labels.blogs_said)]
             if said and lim.blogs_said:
-                parts.append(text("\n" + clip(said, lim.blogs_said)))
+                parts += [text("\n"), q(clip(said, lim.blogs_said))]
             parts += quotes
     return parts
 
 
 def paper_piece(view: PaperView, labels: Labels, lim: Limits, *, compact: bool = False) -> Piece:
+    """Everything but the labels and our own links is :func:`.pieces.quoted`."""
     parts: list[Piece] = _title_line(view, lim)
     authors = short_authors(view.authors)
     if authors and not compact:
-        parts.append(text("\n" + clip(authors, 200)))
+        parts += [text("\n"), quoted(clip(authors, 200))]
     body = _summary_body if view.good else _fallback_body
     parts += body(view, labels, lim, compact)
     parts += [text("\n\n" if not compact else "\n"), _links_line(view.arxiv_id)]

@@ -15,6 +15,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
+
+from .quoting import quote_segments
 
 MAX_MESSAGE = 4096
 
@@ -53,9 +56,24 @@ def quote(*pieces: Piece | str) -> Piece:
 
 
 def link(label: str, url: str) -> Piece:
+    """A link; only http(s) targets (anything else is shown as the label alone)."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        return text(label)
     href = html.escape(url, quote=True)
     return Piece(f'<a href="{href}">{html.escape(label, quote=False)}</a>', label,
                  f"{label} ({url})")
+
+
+def code(s: str, plain: str | None = None) -> Piece:
+    return Piece(f"<code>{html.escape(s, quote=False)}</code>", s, s if plain is None else plain)
+
+
+def quoted(s: str | None, *, allowed: Iterable[str] = ()) -> Piece:
+    """Text someone else wrote (a blog, arXiv, the model), safe to show: see
+    :func:`.quoting.quote_segments`. A domain is shown in ``<code>``, which Telegram
+    never links; the plain-text fallback has no entities, so there it reads evil[.]com."""
+    return concat(text(value) if kind == "text" else code(value, plain=plain)
+                  for kind, value, plain in quote_segments(s, allowed=allowed))
 
 
 _TAG = re.compile(r"<[^>]+>")

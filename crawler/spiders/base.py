@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+    UnsupportedURLSchemeError,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import defer
+from twisted.internet.error import (
+    ConnectionDone,
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
 from twisted.python.failure import Failure
 
 from crawler.models import Post
@@ -28,13 +48,49 @@ def iso_date(value: Any) -> str | None:
         return None
 
 
+_SECONDS = re.compile(r"longer than ([\d.]+) seconds")
+_SIZES = re.compile(r"(\d+) bytes which is larger than download max size \((\d+)\)")
+_TLS = re.compile(r"SSL|TLS|certificate", re.I)
+_TLS_REASON = re.compile(r"'([^']+)'\)")  # OpenSSL's ('SSL routines', '', 'wrong version number')
+
+
 def describe_failure(failure: Failure) -> str:
-    """A short human reason for a failed request: 'HTTP 500', 'TimeoutError', …"""
-    if failure.check(HttpError):
-        return f"HTTP {failure.value.response.status}"
+    """A short human reason for a failed request, the same words whatever Scrapy or
+    Twisted raised: 'HTTP 503 Service Unavailable', 'timed out after 30 s', 'connection
+    refused', 'DNS lookup failed', 'TLS handshake failed', 'redirect loop', …"""
     exc = failure.value
     text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
+    if failure.check(HttpError):
+        status = exc.response.status
+        try:
+            return f"HTTP {status} {HTTPStatus(status).phrase}"
+        except ValueError:
+            return f"HTTP {status}"
+    if failure.check(DownloadTimeoutError, TimeoutError, defer.TimeoutError, TCPTimedOutError):
+        m = _SECONDS.search(text)
+        return f"timed out after {float(m.group(1)):g} s" if m else "timed out"
+    if failure.check(DownloadConnectionRefusedError, ConnectionRefusedError):
+        return "connection refused"
+    if failure.check(CannotResolveHostError, DNSLookupError):
+        return "DNS lookup failed (no such host)"
+    if failure.check(DownloadCancelledError):
+        m = _SIZES.search(text)
+        return (f"response too large ({m.group(1)} bytes; max_response_bytes is {m.group(2)})"
+                if m else "response too large (max_response_bytes)")
+    if failure.check(IgnoreRequest) and "max redirections" in text:
+        return "redirect loop (too many redirects)"
+    if _TLS.search(text):
+        said = _TLS_REASON.findall(text)
+        return f"TLS handshake failed ({said[-1]})" if said else "TLS handshake failed"
+    if failure.check(ResponseDataLossError, ConnectionLost, ConnectionDone):
+        return "connection closed before the answer was complete"
+    if failure.check(UnsupportedURLSchemeError):
+        return "unsupported URL scheme"
+    return f"{type(exc).__name__}: {_short(text)}" if text else type(exc).__name__
+
+
+def _short(text: str) -> str:
+    return re.sub(r"<twisted.python.failure.Failure |>\]|\[", "", text)[:200]
 
 
 BACKFILL_MAX_PAGES = 200  # listing pages a backfill follows at most

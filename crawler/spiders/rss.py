@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 import scrapy
@@ -45,8 +46,11 @@ class RssSpider(PaperbotSpider):
 
     def parse_feed(self, response: scrapy.http.Response) -> Iterator[Any]:
         feed = feedparser.parse(response.body)
-        if feed.bozo and not feed.entries:
-            self.errors.append(f"not a feed: {feed.get('bozo_exception')!s:.200} ({response.url})")
+        if not feed.entries and (feed.bozo or not feed.version):
+            # an error page, a login wall or garbage where the feed was (an empty but
+            # valid feed is fine: a quiet blog)
+            why = f": {feed.get('bozo_exception')!s:.200}" if feed.bozo else ""
+            self.errors.append(f"not an RSS/Atom feed{why} ({response.url})")
             return
         taken = 0
         for entry in feed.entries:
@@ -56,6 +60,8 @@ class RssSpider(PaperbotSpider):
                 continue
             # resolve relative links ourselves: feedparser mangles file:/// bases
             link = response.urljoin(entry["link"])
+            if urlsplit(link).scheme not in ("http", "https", "file"):
+                continue  # javascript:, data:, …: not a post a message may link to
             published = iso_date(entry.get("published_parsed") or entry.get("updated_parsed"))
             if self.too_old(published) or self.known(link):
                 continue

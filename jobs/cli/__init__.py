@@ -11,7 +11,7 @@ import sys
 import click
 
 from jobs.cli.config_cmd import config_group
-from jobs.cli.context import EXIT_CONFIG, Context
+from jobs.cli.context import Context, setup
 from jobs.cli.crawl import crawl_group
 from jobs.cli.deliver import deliver_group
 from jobs.cli.papers import papers_cmd
@@ -20,16 +20,8 @@ from jobs.cli.site import site_group
 from jobs.cli.status import status_cmd
 from jobs.cli.subscribers import subscribers_cmd
 from jobs.cli.summarize import summarize_group
-from jobs.config import ConfigError, load_config, load_secrets
-
-
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-
+from jobs.config import load_secrets
+from jobs.store import state_problem
 
 ENVIRONMENT = """\b
 Environment (secrets are read only from here or from systemd credentials):
@@ -40,7 +32,8 @@ Environment (secrets are read only from here or from systemd credentials):
   CREDENTIALS_DIRECTORY  systemd credentials holding the secrets above
 
 Exit codes: 0 ok, 1 failed, 2 configuration error (or missing/rejected token),
-66 no database yet, 75 busy (another crawl or service). See docs/cli.md."""
+66 no database yet, 73 state directory missing and not creatable or read-only,
+74 disk full, 75 busy (another crawl or service). See docs/cli.md."""
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=ENVIRONMENT)
@@ -57,13 +50,11 @@ Exit codes: 0 ok, 1 failed, 2 configuration error (or missing/rejected token),
 def cli(ctx: click.Context, config_path: str | None, log_level: str | None) -> None:
     """paperbot: finds the arXiv papers that ML blogs write about, summarizes them in your
     language and delivers them on Telegram."""
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        click.echo(f"config error: {exc}", err=True)
-        ctx.exit(EXIT_CONFIG)
-    setup_logging(log_level or config.log_level)
-    ctx.obj = Context(config=config, secrets=load_secrets())
+    secrets = load_secrets()
+    setup(secrets, log_level)
+    # the config is read when the command runs (so `--help` never reads it)
+    ctx.obj = Context(secrets=secrets, config_path=config_path,
+                      log_level=log_level.upper() if log_level else None)
 
 
 cli.add_command(config_group)
@@ -78,4 +69,13 @@ cli.add_command(site_group)
 
 
 def main() -> None:
-    cli(prog_name="paperbot")
+    try:
+        cli(prog_name="paperbot")
+    except Exception as exc:
+        # a state directory that fills up or turns read-only mid-command: one line
+        problem = state_problem(exc)
+        if problem is None:
+            raise
+        logging.getLogger("paperbot").debug("state directory problem", exc_info=exc)
+        click.echo(f"paperbot: {problem}", err=True)
+        sys.exit(problem.exit_code)

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from jobs.cli.context import Context, pass_ctx
+from jobs.cli.context import Context, pass_config
 from jobs.config import config_as_dict
 
 
@@ -16,7 +16,7 @@ def config_group() -> None:
 
 
 @config_group.command("show")
-@pass_ctx
+@pass_config
 def config_show(ctx: Context) -> None:
     """Print the effective configuration as JSON, secrets masked."""
     click.echo(json.dumps(config_as_dict(ctx.config, ctx.secrets), indent=2, ensure_ascii=False))

@@ -31,11 +31,12 @@ def crawl_group() -> None:
 @click.option("--url", "post_url", default=None, metavar="URL",
               help="Read just this one post page (a backfill: source 'url:HOST', kind url) "
                    "instead of the configured sources.")
-@click.option("--lang", "post_lang", type=click.Choice(SUPPORTED_LANGS), default="en",
-              show_default=True, help="With --url: the language the post is written in.")
+@click.option("--lang", "post_lang", type=click.Choice(SUPPORTED_LANGS), default=None,
+              help="With --url: the language the post is written in (default: the stored "
+                   "post's, else en).")
 @pass_ctx
 def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify: bool,
-                   wait_lock: bool, post_url: str | None, post_lang: str) -> None:
+                   wait_lock: bool, post_url: str | None, post_lang: str | None) -> None:
     """Crawl the sources once, extract their papers into SQLite and print what is new.
 
     Exits 0 when every source succeeded, 1 when any failed (each failure is named with
@@ -44,12 +45,12 @@ def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify
 
     config = ctx.config
     if post_url:
-        from jobs.steps.crawl import url_source
+        from jobs.steps.crawl import url_source_for
 
         if source_names:
             raise click.BadParameter("use either --url or --source", param_hint="--url")
         try:
-            src = url_source(post_url, lang=post_lang)
+            src = url_source_for(config, post_url, lang=post_lang)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--url") from None
         config = dataclasses.replace(
@@ -78,6 +79,9 @@ def crawl_once_cmd(ctx: Context, source_names: tuple[str, ...], since, no_notify
     finally:
         lock.release()
     click.echo(_results_table(results))
+    for r in results:
+        for note in r.notes:
+            click.echo(f"NOTE {r.source}: {note}", err=True)
     failed = [r for r in results if not r.ok]
     for r in failed:
         click.echo(f"FAILED {r.source}: {r.error}", err=True)

@@ -11,6 +11,7 @@ import signal
 import sys
 from typing import Any
 
+from jobs import store
 from jobs.config import Config
 from jobs.service.clock import iso, utc
 from jobs.service.lock import EX_TEMPFAIL
@@ -85,6 +86,9 @@ class CrawlChild:
         if code == EX_TEMPFAIL:
             result = "another crawl is running (started by hand?): this run was skipped"
             log.warning("crawl: %s", result)
+        elif code in (store.EX_CANTCREAT, store.EX_IOERR) and not runs:
+            result = "the state directory is unusable (full or read-only): nothing crawled"
+            log.error("crawl: %s", result)
         else:
             result = (f"{len(runs) - len(failed)} of {len(runs)} source(s) ok, {papers} new "
                       f"paper(s)" + ("; failed: " + "; ".join(

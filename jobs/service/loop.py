@@ -60,6 +60,7 @@ class Service(CrawlChild):
         self._send_lock = asyncio.Lock()
         self._deliver_dirty = False
         self._last_crawl: dict[str, Any] = {}
+        self._state_trouble: dict[str, str] = {}  # job → the state-directory problem it hit
         self._formatter = next((h.formatter for h in logging.getLogger().handlers
                                 if isinstance(h.formatter, RedactingFormatter)), None)
 
@@ -89,6 +90,9 @@ class Service(CrawlChild):
                          "on" if self.app else "off", "on" if self.llm else "fallback only",
                          self._status_line())
             await self._stop.wait()
+        except store.StateDirError as exc:  # at start-up: systemd restarts us later
+            log.error("paperbot run cannot start: %s", exc)
+            self.exit_code = exc.exit_code
         except Exception as exc:
             # one readable line (cause first); the traceback only for --log-level DEBUG
             log.error("paperbot run failed: %s", failures.describe(exc))
@@ -180,14 +184,28 @@ class Service(CrawlChild):
                 if not self._stop.is_set():
                     raise
                 log.info("%s: cancelled by the stop", name)
-            except Exception:
-                log.exception("%s job failed", name)
+            except Exception as exc:
+                self._job_failed(name, exc)
+            else:
+                if self._state_trouble.pop(name, None):
+                    log.info("%s: the state directory works again", name)
             finally:
                 if self._tasks.get(name) is task:
                     del self._tasks[name]
 
         run.__name__ = f"paperbot_{name}"
         return run
+
+    def _job_failed(self, name: str, exc: Exception) -> None:
+        """A full or read-only state directory is one line per job until it works again
+        (every job retries on its own schedule, so the service rides it out); anything
+        else is a bug and gets its traceback."""
+        problem = store.state_problem(exc, self.config.state_dir)
+        if problem is None:
+            log.error("%s job failed", name, exc_info=exc)
+        elif name not in self._state_trouble:
+            self._state_trouble[name] = str(problem)
+            log.error("%s: %s; retrying", name, problem)
 
     async def _shutdown(self) -> None:
         self._stopping = True
@@ -426,7 +444,15 @@ class Service(CrawlChild):
             "last_crawl": self._last_crawl,
             "stopped_at": iso(utc()) if stopped else None,
         }
-        hstore.write_heartbeat(self.db, beat)
+        try:
+            hstore.write_heartbeat(self.db, beat)
+        except Exception as exc:  # best effort: a full disk must not stop what it reports on
+            if store.state_problem(exc, self.config.state_dir) is None:
+                raise
+            self._job_failed("heartbeat-write", exc)
+        else:
+            if self._state_trouble.pop("heartbeat-write", None):
+                log.info("heartbeat: the state directory works again")
         if not stopped:
             self.notifier.status(self._status_line())
 

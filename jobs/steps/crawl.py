@@ -3,6 +3,7 @@ extract. The service runs this as a subprocess, so Twisted never shares its loop
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -29,6 +30,7 @@ class SourceResult:
     posts_seen: int = 0
     posts_new: int = 0
     papers_new: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. a refetch that kept the stored post
 
 
 def url_source(url: str, *, lang: str = "en") -> Source:
@@ -37,6 +39,25 @@ def url_source(url: str, *, lang: str = "en") -> Source:
     if parts.scheme not in ("http", "https", "file") or not (parts.netloc or parts.path):
         raise ValueError(f"{url!r} is not an http(s) or file URL")
     return Source(name=f"url:{parts.netloc or 'file'}", kind="url", url=url, lang=lang)
+
+
+def url_source_for(config: Config, url: str, *, lang: str | None = None) -> Source:
+    """:func:`url_source` for ``crawl once --url``; a post already stored is read the way
+    its source reads it (its language, content/title/date selectors)."""
+    stored = None
+    if config.db_path.exists():
+        db = store.open_db(config.db_path)
+        try:
+            stored = crawl_store.stored_post(db, url)
+        finally:
+            db.conn.close()
+    src = url_source(url, lang=lang or (stored["lang"] if stored else None) or "en")
+    known = {s.name: s for s in config.sources}.get(stored["source"]) if stored else None
+    if known is None:
+        return src
+    return dataclasses.replace(src, content_selector=known.content_selector,
+                               title_selector=known.title_selector,
+                               date_selector=known.date_selector)
 
 
 _SCRAPY_RETRY = "scrapy.downloadermiddlewares.retry"
@@ -102,6 +123,7 @@ def _record(result: SourceResult, spider: Any, stats: dict[str, Any], crashes: i
             reason: str | None) -> None:
     """One source's outcome from its spider and its share of the crawl's stats."""
     result.posts_seen = spider.posts_seen
+    result.notes = list(getattr(spider, "notes", ()))
     result.posts_new = stats.get(f"paperbot/posts_new/{result.source}", 0) + stats.get(
         f"paperbot/posts_changed/{result.source}", 0)
     errors = list(spider.errors)

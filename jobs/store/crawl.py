@@ -261,3 +261,25 @@ def crawl_counts(db: sqlite_utils.Database) -> dict[str, Any]:
 
 def source_health(db: sqlite_utils.Database) -> list[dict]:
     return [dict(r) for r in db.query("select * from sources order by name")]
+
+
+def stored_post(db: sqlite_utils.Database, url: str) -> dict | None:
+    """A stored post by URL with what it yielded: ``ids`` (its papers) and ``titles``
+    (entries still without an ID); None when the URL was never stored."""
+    row = db.execute("select id, source, lang, fetched_at, content_hash from posts "
+                     "where url = ?", [url]).fetchone()
+    if row is None:
+        return None
+    post = dict(zip(("id", "source", "lang", "fetched_at", "content_hash"), row, strict=True))
+    post["ids"] = [r[0] for r in db.execute(
+        "select arxiv_id from mentions where post_id = ? order by arxiv_id", [post["id"]])]
+    post["titles"] = [r[0] for r in db.execute(
+        "select title from unresolved where post_id = ? and resolved_id is null", [post["id"]])]
+    return post
+
+
+def note_post(db: sqlite_utils.Database, post_id: int, note: str) -> None:
+    """Record why a fetched version of the post was not stored (``posts.error``; the
+    post keeps its status, body and mentions)."""
+    db.execute("update posts set error = ?, fetched_at = ? where id = ?",
+               [note[:500], utcnow(), post_id])

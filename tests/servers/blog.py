@@ -4,7 +4,9 @@ site (ETag / Last-Modified / 304, robots.txt, content types) and can be told to 
 Use in tests::
 
     async with BlogServer(root=FIXTURES / "sites" / "example") as blog:
-        blog.fail("/feed.xml", status=500)      # or delay=..., hang=True, redirect_loop=True
+        blog.fail("/feed.xml", status=500)      # or delay=..., hang=True, redirect_loop=True,
+                                                 # trickle=True (a byte every 0.2 s: slow-loris)
+        await blog.go_down(); await blog.come_back()  # connection refused, then back
         blog.add_page("/posts/new.html", html)   # a new post appears
         url = blog.url("/feed.xml")
         blog.hits["/feed.xml"]                   # requests per path
@@ -24,14 +26,14 @@ import mimetypes
 import time
 from collections import Counter
 from dataclasses import dataclass
-from email.utils import formatdate
+from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 
 from aiohttp import web
 
 from tests.servers import start_app
 
-_LAST_MODIFIED = formatdate(1_700_000_000, usegmt=True)
+_FILES_MODIFIED = 1_700_000_000.0  # the fixture files' Last-Modified
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Fault:
     delay: float = 0.0
     hang: bool = False
     redirect_loop: bool = False
+    trickle: bool = False  # answer 200 at once, then the body a byte every 0.2 s, forever
     body: bytes | None = None
     content_type: str | None = None
     times: int | None = None  # fail this many times, then serve normally
@@ -51,6 +54,7 @@ class BlogServer:
         self.host = host
         self.port = port
         self.pages: dict[str, tuple[bytes, str]] = {}
+        self.modified: dict[str, float] = {}  # Last-Modified of the added pages
         self.faults: dict[str, Fault] = {}
         self.hits: Counter[str] = Counter()
         self.not_modified = 0
@@ -66,6 +70,8 @@ class BlogServer:
     def add_page(self, path: str, body: str | bytes, content_type: str | None = None) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
         ctype = content_type or mimetypes.guess_type(path)[0] or "text/html"
+        if self.pages.get(path, (None,))[0] != data:
+            self.modified[path] = time.time()
         self.pages[path] = (data, ctype)
 
     def fail(self, path: str, **kwargs) -> None:
@@ -125,6 +131,8 @@ class BlogServer:
                 await asyncio.sleep(fault.delay)
             if fault.redirect_loop:
                 raise web.HTTPFound(location=key)
+            if fault.trickle:
+                return await self._trickle(request)
             if fault.status:
                 return web.Response(status=fault.status, text=f"error {fault.status}")
             if fault.body is not None:
@@ -137,22 +145,59 @@ class BlogServer:
             return web.Response(status=404, text="not found")
         body, ctype = found
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-        headers = {"ETag": etag, "Last-Modified": _LAST_MODIFIED, "Cache-Control": "no-cache"}
-        if request.headers.get("If-None-Match") == etag:
+        modified = self.modified.get(key, _FILES_MODIFIED)
+        headers = {"ETag": etag, "Last-Modified": formatdate(modified, usegmt=True),
+                   "Cache-Control": "no-cache"}
+        # RFC 9110 13.2.2: If-None-Match decides when present, else If-Modified-Since
+        inm, ims = request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since")
+        if (inm == etag) if inm is not None else _not_modified_since(ims, modified):
             self.not_modified += 1
             return web.Response(status=304, headers=headers)
         charset = "utf-8" if ctype.startswith("text/") or "xml" in ctype or "json" in ctype else None
         return web.Response(body=body, content_type=ctype, charset=charset, headers=headers)
 
+    @staticmethod
+    async def _trickle(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+        await response.prepare(request)
+        try:
+            while True:
+                await response.write(b" ")
+                await asyncio.sleep(0.2)
+        except (ConnectionError, asyncio.CancelledError):
+            return response
+
+    async def go_down(self) -> None:
+        """Stop listening: connections to this port are refused until :meth:`come_back`."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def come_back(self) -> None:
+        """Listen again on the same port."""
+        if self._runner is None:
+            app = web.Application()
+            app.router.add_route("GET", "/{tail:.*}", self._handle)
+            self._runner, self.port = await start_app(app, self.host, self.port)
+
     async def __aenter__(self) -> BlogServer:
-        app = web.Application()
-        app.router.add_route("GET", "/{tail:.*}", self._handle)
-        self._runner, self.port = await start_app(app, self.host, self.port)
+        await self.come_back()
         return self
 
     async def __aexit__(self, *exc) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+def _not_modified_since(header: str | None, modified: float) -> bool:
+    """``If-Modified-Since`` at or after the page's Last-Modified (HTTP dates: whole
+    seconds)."""
+    if not header:
+        return False
+    try:
+        return parsedate_to_datetime(header).timestamp() >= int(modified)
+    except (TypeError, ValueError):
+        return False
 
 
 def rss_feed(base: str, items: list[tuple[str, str, str]]) -> str:

@@ -17,6 +17,9 @@ Scenarios (what the next answer is):
 - ``429``: status 429 with ``retry-after-ms`` (``retry_after_ms``, default 50).
 - ``500``: status 500.
 - ``slow``: waits ``delay`` seconds (default 5) then answers ``ok``.
+- ``obey_injection``: an ``ok`` summary as a model that obeys a post's prompt injection
+  writes it: the blog texts' URLs, bare and with scheme, a www. address, an e-mail address
+  and an @username in its fields.
 - a request for the ``paper_titles`` schema (the title resolver's model assist) is answered
   from ``paper_titles`` (``{text found in the prompt: [English titles]}``), else with empty
   lists — a model that does not know the paper.
@@ -88,6 +91,7 @@ _BLOCK = re.compile(r"<blog_text\s+(source=\"[^>]*)>(.*?)</blog_text>", re.S)
 _SOURCE = re.compile(r'source="([^"]*)"')
 _ARXIV = re.compile(r"Paper: arXiv (\S+)")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
+_DOMAIN = re.compile(r"(?<![/@\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/[^\s<>\"')\]]*)?", re.I)
 
 
 def _prompt_text(body: dict) -> str:
@@ -128,6 +132,24 @@ def canned_summary(prompt: str, lang: str) -> dict[str, Any]:
         blogs += " " + " ".join(echoed)
     return {"title": title, "tldr": tldr, "key_points": points,
             "blogs_said": blogs or f"Blog{said}"}
+
+
+def obey_injection(summary: dict[str, Any], prompt: str) -> dict[str, Any]:
+    """What a model that follows a post's injected instructions writes: every URL and bare
+    domain of the quoted blog texts, bare and with a scheme, in the TL;DR and the key
+    points, plus a call to visit them."""
+    bodies = [body for _a, body in _BLOCK.findall(prompt)]
+    urls = [u.rstrip(".,;") for body in bodies for u in _URL.findall(body)]
+    domains = [d.rstrip(".,;") for body in bodies for d in _DOMAIN.findall(body)
+               if "arxiv.org" not in d and d not in " ".join(urls)]
+    bare = [re.sub(r"^https?://", "", u) for u in urls] + domains
+    urls += [f"https://{d}" for d in domains]
+    out = dict(summary)
+    out["tldr"] = f"{summary['tldr']} Visit {' and '.join(bare) or 'evil-model.example'} now!"
+    out["key_points"] = [*summary["key_points"], *(f"More at {u}" for u in urls),
+                         "Join @paperbot_giveaway or mail win@evil-model.example"]
+    out["title"] = f"{summary['title']} (www.evil-model.example)"
+    return out
 
 
 class OpenAIStub:
@@ -262,6 +284,8 @@ class OpenAIStub:
             if kind == "wrong_lang":
                 out_lang = "ru" if lang == "en" else "en"
             obj = canned_summary(prompt, out_lang)
+            if kind == "obey_injection":
+                obj = obey_injection(obj, prompt)
             text = json.dumps(obj, ensure_ascii=False)
             content = text if structured_req else f"Here is the summary:\n```json\n{text}\n```\n"
         prompt_tokens = max(1, len(prompt) // 4)

@@ -8,7 +8,7 @@ stub.base_url`` and nothing is monkeypatched.
 Implemented methods: getMe, getUpdates (long polling with offset/limit/timeout),
 sendMessage, editMessageText, editMessageReplyMarkup, sendDocument (multipart upload),
 answerCallbackQuery, setMyCommands, getMyCommands, deleteMyCommands, deleteWebhook,
-getChat, close/logOut (no-ops).
+getChat, getChatMember (``set_member``), close/logOut (no-ops).
 
 Behaviour that mirrors Telegram:
 
@@ -52,6 +52,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import html
 import json
 import math
 import re
@@ -178,6 +179,45 @@ def parse_html(text: str) -> str:
     return "".join(out)
 
 
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^>]*)?)>")
+_HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+# What Telegram links by itself in plain text, more eagerly than Telegram does (any
+# Unicode TLD, any scheme): a URL, www., a bare domain, an e-mail, an @username.
+_AUTOLINK = re.compile(
+    r"\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b(?:[\w-]+\.)+[^\W\d_]{2,}\b(?:/\S*)?|(?<![\w@])@[A-Za-z]\w{3,}", re.I)
+
+
+def links_in(text: str, parse_mode: str | None = "HTML") -> list[str]:
+    """Every link a reader of this message could follow: the ``<a href>`` targets, and
+    whatever Telegram would link by itself in the text outside ``<a>``, ``<code>`` and
+    ``<pre>`` (where it does not look)."""
+    if not parse_mode:
+        return _AUTOLINK.findall(text)
+    links: list[str] = []
+    plain: list[str] = []
+    inside: list[str] = []
+    pos = 0
+    for m in _TAG.finditer(text):
+        if not any(t in ("a", "code", "pre") for t in inside):
+            plain.append(text[pos:m.start()])
+        plain.append("\n")  # a tag boundary is a word boundary
+        closing, name = m.group(1), m.group(2).lower()
+        if closing:
+            if name in inside:
+                del inside[len(inside) - 1 - inside[::-1].index(name)]
+        else:
+            inside.append(name)
+            if name == "a":
+                href = _HREF.search(m.group(3) or "")
+                links.append(html.unescape(next(g for g in href.groups() if g is not None))
+                             if href else "")
+        pos = m.end()
+    plain.append(text[pos:])
+    links += _AUTOLINK.findall(html.unescape("".join(plain)))
+    return links
+
+
 class TokenBucket:
     """``rate`` tokens per second, at most ``burst`` stored; starts full."""
 
@@ -236,6 +276,7 @@ class TelegramStub:
         self.blocked: set[Any] = set()
         self.missing: set[Any] = set()
         self.chats: dict[Any, dict] = {}
+        self.members: dict[tuple[Any, int], str] = {}
         self.failures: dict[str, deque] = defaultdict(deque)
         self.stats: dict[str, int] = defaultdict(int)
         self._updates: list[dict] = []
@@ -287,6 +328,11 @@ class TelegramStub:
         for _ in range(count):
             self.failures[method].append((status, desc, retry_after))
 
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """getChatMember of ``user_id`` in ``chat_id`` answers ``status`` ("creator",
+        "administrator", "member", "left", "kicked"); unknown users are "member"."""
+        self.members[(chat_id, user_id)] = status
+
     def messages_to(self, chat_id: Any) -> list[Sent]:
         return [m for m in self.sent if m.chat_id == chat_id]
 
@@ -320,8 +366,9 @@ class TelegramStub:
 
     def inject_message(self, chat_id: int, text: str, *, user_id: int | None = None,
                        language_code: str | None = "en", chat_type: str = "private",
-                       username: str | None = None) -> int:
-        """Queue a message update (a ``/command`` gets its bot_command entity). Returns its id."""
+                       username: str | None = None, anonymous_admin: bool = False) -> int:
+        """Queue a message update (a ``/command`` gets its bot_command entity). Returns its
+        id. ``anonymous_admin``: sent by a group admin as the group (``sender_chat``)."""
         message: dict[str, Any] = {
             "message_id": self._new_message_id(),
             "date": int(time.time()),
@@ -329,6 +376,10 @@ class TelegramStub:
             "from": self._user(user_id or abs(chat_id), language_code, username),
             "text": text,
         }
+        if anonymous_admin:
+            message["from"] = {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                               "username": "GroupAnonymousBot"}
+            message["sender_chat"] = self._chat(chat_id, chat_type, username)
         if text.startswith("/"):
             cmd = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(cmd)}]
@@ -770,6 +821,30 @@ class TelegramStub:
                                                 "unique_gifts": False,
                                                 "premium_subscription": False,
                                                 "gifts_from_channels": False}})
+
+    async def m_getchatmember(self, params: dict) -> web.Response:
+        chat_id, user_id = self._chat_id(params.get("chat_id")), self._int(params.get("user_id"))
+        self.stats["getChatMember"] += 1
+        if chat_id is None or chat_id == "" or chat_id in self.missing:
+            return self.error(400, "Bad Request: chat not found")
+        if user_id is None:
+            return self.error(400, "Bad Request: invalid user_id specified")
+        status = self.members.get((chat_id, user_id), "member")
+        member: dict[str, Any] = {"status": status, "user": self._user(user_id, None, None)}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update({key: key in ("can_manage_chat", "can_delete_messages",
+                                        "can_invite_users")
+                           for key in ("can_be_edited", "is_anonymous", "can_manage_chat",
+                                       "can_delete_messages", "can_manage_video_chats",
+                                       "can_restrict_members", "can_promote_members",
+                                       "can_change_info", "can_invite_users",
+                                       "can_post_stories", "can_edit_stories",
+                                       "can_delete_stories")})
+        elif status == "kicked":
+            member["until_date"] = 0
+        return self.ok(member)
 
     # -------------------------------------------------------- HTTP test API
     async def c_stats(self, request: web.Request) -> web.Response:
