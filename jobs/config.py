@@ -65,6 +65,15 @@ class TelegramConfig:
     max_messages_per_second: float = 30.0
     per_chat_messages_per_second: float = 1.0
     group_messages_per_minute: int = 20
+    # the pacer aims at max_messages_per_second × rate_safety (jitter never crosses it)
+    rate_safety: float = 0.93
+    # send with allow_paid_broadcast: Telegram takes up to 1000 msg/s (billed in Stars);
+    # with max_messages_per_second left at 30, the limit becomes 1000
+    paid_broadcast: bool = False
+    # a send that provably did not reach Telegram (5xx, refused) is retried for this long,
+    # waiting retry_backoff_seconds × 2^n (at most 64×) between tries
+    retry_for_hours: float = 24.0
+    retry_backoff_seconds: float = 15.0
     languages: list[str] = field(default_factory=lambda: list(SUPPORTED_LANGS))
     latest_count: int = 5
     channels: list[Channel] = field(default_factory=list)
@@ -351,8 +360,15 @@ def _validate(cfg: Config) -> None:
     ):
         if url is not None and not _is_url(url):
             raise ConfigError(f"{key}: {url!r} is not a URL")
-    if cfg.telegram.max_messages_per_second <= 0:
-        raise ConfigError("telegram.max_messages_per_second: must be > 0")
+    tg = cfg.telegram
+    for key, value, low, high in (
+        ("max_messages_per_second", tg.max_messages_per_second, 0.0, 1000.0),
+        ("rate_safety", tg.rate_safety, 0.0, 1.0),
+        ("retry_for_hours", tg.retry_for_hours, 0.0, 24.0 * 30),
+        ("retry_backoff_seconds", tg.retry_backoff_seconds, 0.0, 3600.0),
+    ):
+        if not low < value <= high:
+            raise ConfigError(f"telegram.{key}: must be > {low:g} and <= {high:g}")
     for i, name in enumerate(cfg.resolve.fallbacks):
         if name not in FALLBACK_INDEXES:
             raise ConfigError(f"resolve.fallbacks[{i}]: {name!r} is not one of {', '.join(FALLBACK_INDEXES)}")
