@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import signal
 
 import click
 
-from jobs.cli.context import EXIT_CONFIG, Context, pass_ctx
+from jobs.cli.context import EXIT_CONFIG, Context, echo_json, json_option, pass_ctx
 
 
 def _token(ctx: Context) -> str:
@@ -89,6 +88,23 @@ async def _deliver_once(ctx: Context, token: str):
         db.close()
 
 
+_ROW = {"type": "object", "additionalProperties": False, "required": [
+    "chat_id", "arxiv_id", "lang", "attempts", "updated_at", "reason"], "properties": {
+    "chat_id": {"type": "integer"}, "arxiv_id": {"type": "string"},
+    "lang": {"type": ["string", "null"]}, "attempts": {"type": "integer"},
+    "updated_at": {"type": "string", "description": "when it became ambiguous"},
+    "reason": {"type": ["string", "null"]}}}
+AMBIGUOUS_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "required": ["schema", "ambiguous", "settled", "action"], "properties": {
+        "schema": {"const": 1, "description": "version of this shape"},
+        "ambiguous": {"type": "array", "items": _ROW,
+                      "description": "the ambiguous rows (as they were before settling)"},
+        "settled": {"type": "integer", "description": "rows resent or dropped"},
+        "action": {"type": ["string", "null"], "enum": ["resend", "drop", None]},
+    }}
+
+
 @deliver_group.command("ambiguous")
 @click.option("--resend", "action", flag_value="resend",
               help="Send them again: no loss, but a subscriber may get a paper twice.")
@@ -96,7 +112,7 @@ async def _deliver_once(ctx: Context, token: str):
               help="Give up on them: no duplicate, but a subscriber may miss a paper.")
 @click.option("--chat", "chat_id", type=int, default=None, help="Only this chat.")
 @click.option("--paper", "arxiv_id", default=None, help="Only this arXiv ID.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@json_option(AMBIGUOUS_SCHEMA)
 @pass_ctx
 def deliver_ambiguous(ctx: Context, action: str | None, chat_id: int | None,
                       arxiv_id: str | None, as_json: bool) -> None:
@@ -105,10 +121,6 @@ def deliver_ambiguous(ctx: Context, action: str | None, chat_id: int | None,
     A delivery is ambiguous when the message may have reached Telegram but its answer
     did not reach paperbot (a read timeout, a crash between sending and recording):
     paperbot never resends it by itself. Rows left 'sending' by a crash are counted too.
-
-    --json prints {"ambiguous": [{"chat_id", "arxiv_id", "lang", "attempts",
-    "updated_at", "reason"}, ...], "settled": N, "action": "resend"|"drop"|null}
-    (the rows as they were before settling).
     """
     from jobs.store import delivery as ledger
 
@@ -123,8 +135,7 @@ def deliver_ambiguous(ctx: Context, action: str | None, chat_id: int | None,
     finally:
         db.close()
     if as_json:
-        click.echo(json.dumps({"ambiguous": rows, "settled": settled, "action": action},
-                              indent=2, ensure_ascii=False))
+        echo_json({"ambiguous": rows, "settled": settled, "action": action})
         return
     for r in rows:
         click.echo(f"{r['chat_id']:>14}  {r['arxiv_id']:<12} {r['lang'] or '-':<3} "
