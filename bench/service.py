@@ -5,7 +5,7 @@ Goal: idle < 150 MB; memory flat in subscriber count (peak at 10k ≈ peak at 1k
 The RSS is the service process's own (the crawl subprocess is measured apart: it lives
 only while crawling).
 
-    .venv/bin/python bench/service.py [--subscribers 1000 10000] [--rate 2000]
+    .venv/bin/python bench/service.py [--subscribers 1000 10000] [--rate 1000]
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ async def one_run(n_subs: int, rate: float) -> dict:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--rate", type=float, default=2000.0,
+    parser.add_argument("--rate", type=float, default=1000.0,
                         help="[telegram] max_messages_per_second for the broadcast")
     args = parser.parse_args()
     results = [await one_run(n, args.rate) for n in args.subscribers]

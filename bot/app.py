@@ -18,7 +18,6 @@ import sqlite_utils
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -32,7 +31,7 @@ from telegram.request import HTTPXRequest
 
 from bot import conversation, groups, handlers, i18n, reader_commands
 from jobs.config import Config
-from jobs.steps.deliver import in_flight_limit
+from jobs.steps.deliver import PacedRateLimiter, Pacer, in_flight_limit
 
 log = logging.getLogger("paperbot.bot")
 
@@ -41,25 +40,10 @@ USER_COMMANDS = ("start", "stop", "lang", "mode", "tz", "topics", "latest", "pap
 ADMIN_COMMANDS = ("status", "crawl")
 
 
-class _HandledRetryAfter(logging.Filter):
-    """PTB's limiter logs every RetryAfter it passes on (``max_retries=0``) as an ERROR
-    with a traceback; each caller handles it and logs one WARNING line itself."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Rate limit hit after maximum")
-
-
-def rate_limiter(config: Config) -> AIORateLimiter:
-    """PTB's limiter at the configured global and per-group rates. ``max_retries=0``: a
-    RetryAfter reaches the caller (the delivery loop pauses every send for it, a command
-    reply waits once)."""
-    limiter_log = logging.getLogger("telegram.ext.AIORateLimiter")
-    if not any(isinstance(f, _HandledRetryAfter) for f in limiter_log.filters):
-        limiter_log.addFilter(_HandledRetryAfter())
-    tg = config.telegram
-    return AIORateLimiter(overall_max_rate=tg.max_messages_per_second, overall_time_period=1,
-                          group_max_rate=tg.group_messages_per_minute, group_time_period=60,
-                          max_retries=0)
+def rate_limiter(config: Config) -> PacedRateLimiter:
+    """The bot's one pacer (see :mod:`jobs.steps.deliver.pacer`): broadcasts, digests,
+    alerts and command replies share it; a 429 pauses them all, then ramps back."""
+    return PacedRateLimiter(Pacer.from_config(config))
 
 
 def _pool_size(config: Config) -> int:
@@ -67,12 +51,15 @@ def _pool_size(config: Config) -> int:
     return in_flight_limit(config) + 4
 
 
-def build_bot(*, config: Config, token: str) -> ExtBot:
-    """A rate-limited bot for sending only (``paperbot deliver once``)."""
+def build_bot(*, config: Config, token: str, read_timeout: float | None = None) -> ExtBot:
+    """A paced bot for sending only (``paperbot deliver once``). ``read_timeout``: how
+    long to wait for Telegram's answer (PTB's default, 5 s, when None); a send whose
+    answer does not come in time is *ambiguous*."""
+    request = HTTPXRequest(connection_pool_size=_pool_size(config),
+                           **({"read_timeout": read_timeout} if read_timeout else {}))
     return ExtBot(token, base_url=config.telegram.api_base_url,
                   base_file_url=config.telegram.api_base_file_url,
-                  request=HTTPXRequest(connection_pool_size=_pool_size(config)),
-                  rate_limiter=rate_limiter(config))
+                  request=request, rate_limiter=rate_limiter(config))
 
 
 def build_application(*, config: Config, token: str, db: sqlite_utils.Database) -> Application:

@@ -198,9 +198,18 @@ class TelegramConfig:
     api_base_url: HttpUrl = "https://api.telegram.org/bot"
     api_base_file_url: HttpUrl = "https://api.telegram.org/file/bot"
     admin_chat_ids: list[StrictInt] = field(default_factory=list)
-    max_messages_per_second: PositiveFloat = 30.0
+    max_messages_per_second: Annotated[StrictFloat, Field(gt=0, le=1000)] = 30.0
     per_chat_messages_per_second: PositiveFloat = 1.0
     group_messages_per_minute: PositiveInt = 20
+    # the pacer aims at max_messages_per_second × rate_safety (jitter never crosses it)
+    rate_safety: Annotated[StrictFloat, Field(gt=0, le=1)] = 0.93
+    # send with allow_paid_broadcast: Telegram takes up to 1000 msg/s (billed in Stars);
+    # with max_messages_per_second left at 30, the limit becomes 1000
+    paid_broadcast: Bool = False
+    # a send that provably did not reach Telegram (5xx, refused) is retried for this long,
+    # waiting retry_backoff_seconds × 2^n (at most 64×) between tries
+    retry_for_hours: Annotated[StrictFloat, Field(gt=0, le=24 * 30)] = 24.0
+    retry_backoff_seconds: Annotated[StrictFloat, Field(gt=0, le=3600)] = 15.0
     languages: Annotated[list[Lang], Field(min_length=1)] = field(
         default_factory=lambda: list(SUPPORTED_LANGS))
     latest_count: Annotated[StrictInt, Field(ge=1, le=50)] = 5

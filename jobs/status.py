@@ -11,7 +11,8 @@ from jobs.config import Config
 from jobs.store import crawl as crawl_store
 from jobs.store import summaries as summaries_store
 
-_SERVICE_KEYS = ("summaries_pending", "summaries_queueing", "deliveries", "subscribers", "alerts", "service", "llm")
+_SERVICE_KEYS = ("summaries_pending", "summaries_queueing", "deliveries", "telegram_outage",
+                 "subscribers", "alerts", "alerts_undelivered", "service", "llm")
 
 
 def status_report(db: sqlite_utils.Database, config: Config) -> dict[str, Any]:
@@ -52,8 +53,10 @@ def service_sections(db: sqlite_utils.Database, config: Config,
         "summaries_pending": summaries_store.pending_counts(db, config),
         "summaries_queueing": summary_due.filling(db),
         "deliveries": delivery_store.state_counts(db),
+        "telegram_outage": delivery_store.outage(db),
         "subscribers": subscribers_store.counts(db),
         "alerts": health_store.open_alerts(db),
+        "alerts_undelivered": health_store.undelivered_alert_sends(db),
     }
     beat = health_store.read_heartbeat(db)
     service: dict[str, Any] = {"running": False, "heartbeat": beat}
@@ -85,10 +88,16 @@ def _service_lines(report: dict[str, Any]) -> list[str]:
         lines.append("service: never ran (`paperbot run`)")
     if "deliveries" in report:
         d = report["deliveries"]
-        lines.append(f"deliveries: pending={d.get('pending', 0)}, sent today="
-                     f"{d.get('sent_today', 0)}, sent={d.get('sent', 0)}, failed="
-                     f"{d.get('failed', 0)}, skipped={d.get('skipped', 0)}, ambiguous="
-                     f"{d.get('ambiguous', 0)}")
+        lines.append(f"deliveries: pending={d.get('pending', 0)} (waiting for a retry: "
+                     f"{d.get('retrying', 0)}), sent today={d.get('sent_today', 0)}, "
+                     f"sent={d.get('sent', 0)}, failed={d.get('failed', 0)}, skipped="
+                     f"{d.get('skipped', 0)}, ambiguous={d.get('ambiguous', 0)}"
+                     + (" (settle with `paperbot deliver ambiguous`)" if d.get("ambiguous")
+                        else ""))
+    out = report.get("telegram_outage")
+    if out:
+        lines.append(f"telegram: UNREACHABLE since {out.get('since')} ({out.get('probes')} "
+                     f"tries failed, next {out.get('next_probe_at')}): {out.get('last_error')}")
     if "subscribers" in report:
         sub = report["subscribers"]
         per = ", ".join(f"{r['lang']}/{r['mode']}={r['count']}" for r in sub.get("active", []))
@@ -101,6 +110,9 @@ def _service_lines(report: dict[str, Any]) -> list[str]:
             for k, v in report["summaries_pending"].items()))
     for alert in report.get("alerts") or []:
         lines.append(f"ALERT {alert['key']} since {alert['raised_at']}: {alert['message']}")
+    for send in report.get("alerts_undelivered") or []:
+        lines.append(f"alert {send['alert_key']} NOT delivered to admin chat {send['chat_id']} "
+                     f"({send['state']}, {send['retries']} retries): {send['reason']}")
     return lines
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 
+import httpx
 import pytest
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
@@ -70,11 +71,31 @@ def test_errors_grouped_by_next_step():
     assert isinstance(delivery.classify(BadRequest("Message is too long")),
                       delivery.Undeliverable)
     err = delivery.classify(RetryAfter(dt.timedelta(seconds=7)))
-    assert isinstance(err, delivery.RetryLater) and err.pause_all and err.after == 7
-    assert isinstance(delivery.classify(NetworkError("Internal Server Error (500)")),
-                      delivery.RetryLater)
-    assert isinstance(delivery.classify(TimedOut()), delivery.RetryLater)
+    assert isinstance(err, delivery.FloodWait) and err.after == 7
     assert isinstance(delivery.classify(InvalidToken()), delivery.BotUnusable)
+    # a 5xx answer (PTB: a bare NetworkError) did not deliver it: retried later
+    assert isinstance(delivery.classify(NetworkError("Internal Server Error (500)")),
+                      delivery.NotSent)
+
+    def wrapped(exc, cause):  # as PTB raises them: `raise TimedOut from httpx_error`
+        exc.__cause__ = cause
+        return delivery.classify(exc)
+
+    request = httpx.Request("POST", "http://127.0.0.1/botT/sendMessage")
+    # never left this machine: retried
+    for cause in (httpx.ConnectError("refused", request=request),
+                  httpx.ConnectTimeout("connect", request=request),
+                  httpx.PoolTimeout("pool", request=request)):
+        wrapper = TimedOut() if isinstance(cause, httpx.TimeoutException) else NetworkError("x")
+        assert isinstance(wrapped(wrapper, cause), delivery.NotSent), cause
+    # written, no answer: Telegram may have delivered it — never retried automatically
+    for cause in (httpx.ReadTimeout("read", request=request),
+                  httpx.WriteTimeout("write", request=request),
+                  httpx.RemoteProtocolError("Server disconnected", request=request),
+                  httpx.ReadError("reset", request=request)):
+        wrapper = TimedOut() if isinstance(cause, httpx.TimeoutException) else NetworkError("x")
+        assert isinstance(wrapped(wrapper, cause), delivery.Ambiguous), cause
+    assert isinstance(delivery.classify(TimedOut()), delivery.Ambiguous)
 
 
 def test_digest_due_in_subscriber_time_zone():

@@ -1,5 +1,5 @@
 """Delivery through the real PTB Bot against the local Bot API stub: planning, the
-ledger, Telegram's limits and errors, digests, escaping."""
+ledger, Telegram's limits and errors, digests, escaping, admin alerts."""
 
 import asyncio
 import datetime as dt
@@ -11,18 +11,18 @@ import pytest
 from bot.app import build_bot
 from jobs import store
 from jobs.steps.deliver import (
+    announce_alerts,
     deliver_pending,
     plan_deliveries,
-    send_alert,
+    send_alerts,
     send_due_digests,
     sync_channels,
 )
 from jobs.store import delivery as ledger
+from jobs.store import health as hstore
 from jobs.store import subscribers as subs
 from tests.bot_fixtures import TOKEN, add_subscribers, make_config, seed_paper
 from tests.servers.telegram import TelegramStub
-
-FAST = (0.05, 0.1)  # retry delays for transient errors in tests
 
 
 @pytest.fixture
@@ -39,13 +39,13 @@ def ids_in(message) -> list[str]:
 async def deliver(stub, db, config, **kw):
     bot = build_bot(config=config, token=TOKEN)
     async with bot:
-        return await deliver_pending(db, bot=bot, config=config, retry_delays=FAST, **kw)
+        return await deliver_pending(db, bot=bot, config=config, **kw)
 
 
 @pytest.mark.slow
 async def test_1000_subscribers_x_3_papers_exactly_once(db):
-    async with TelegramStub(rate=4000, chat_rate=50) as stub:
-        config = make_config(stub, max_messages_per_second=3000)
+    async with TelegramStub(rate=1000, chat_rate=50) as stub:
+        config = make_config(stub, max_messages_per_second=1000)
         langs = ["en", "ko", "ja"]
         for i in range(1000):
             topics = ["cs.CV"] if i % 5 == 0 else (["diffusion"] if i % 7 == 0 else [])
@@ -146,28 +146,47 @@ async def test_bad_html_resent_once_as_plain_text(db):
         assert row["state"] == "sent" and row["message_id"] == msg.message_id
 
 
-async def test_server_errors_retried_then_failed(db):
+async def test_server_errors_are_retried_later_with_backoff_then_given_up(db):
     async with TelegramStub() as stub:
-        config = make_config(stub)
+        config = make_config(stub, retry_backoff_seconds=0.5, retry_for_hours=0.0005)  # 1.8 s
         add_subscribers(db, [30], now="2000-01-01T00:00:00+00:00")
         seed_paper(db, "2401.00001")
         plan_deliveries(db, config=config)
         stub.fail_next("sendMessage", 2, status=500)
         report = await deliver(stub, db, config)
-        assert len(stub.messages_to(30)) == 1 and report.retries == 2
+        # not four tries in a row: one, then the row waits for its retry
+        assert report.retries == 1 and stub.messages_to(30) == []
+        (row,) = ledger.deliveries_for(db, chat_id=30)
+        assert row["state"] == "pending" and row["retries"] == 1 and row["next_attempt_at"]
+        assert (await deliver(stub, db, config)).retries == 0  # not due yet: not tried
+        await asyncio.sleep(0.6)
+        report = await deliver(stub, db, config)  # fails again: now waits 1 s
+        assert report.retries == 1 and stub.messages_to(30) == []
+        assert (await deliver(stub, db, config)).retries == 0
+        await asyncio.sleep(1.1)
+        report = await deliver(stub, db, config)
+        assert report.sent == 1 and len(stub.messages_to(30)) == 1
+        assert [code for *_, code in stub.attempts] == [500, 500, 200]
+        assert ledger.deliveries_for(db, chat_id=30)[0]["state"] == "sent"
+
         seed_paper(db, "2401.00002")
         plan_deliveries(db, config=config)
-        stub.fail_next("sendMessage", 10, status=502)
-        report = await deliver(stub, db, config)
-        assert report.failed == 1 and len(stub.messages_to(30)) == 1
-        row = [d for d in ledger.deliveries_for(db, chat_id=30) if d["arxiv_id"] == "2401.00002"]
-        assert row[0]["state"] == "failed" and "gave up after 3 tries" in row[0]["reason"]
+        stub.outage("sendMessage", status=502)
+        deadline = asyncio.get_running_loop().time() + 8
+        while ledger.deliveries_for(db, chat_id=30)[1]["state"] == "pending":
+            assert asyncio.get_running_loop().time() < deadline
+            await deliver(stub, db, config)
+            await asyncio.sleep(0.1)
+        row = ledger.deliveries_for(db, chat_id=30)[1]
+        assert row["state"] == "failed" and "gave up after" in row["reason"]
+        assert 2 <= row["retries"] <= 4  # 0.5, 1, 2 s apart: back-off, not a loop
+        assert len(stub.messages_to(30)) == 1
         assert subs.get(db, 30)["active"] == 1  # a server problem is not the user's fault
 
 
 async def test_retry_after_pauses_all_sending(db):
-    # the bot believes it may send 100/s; the server allows 5/s (burst 5) and says 429
-    async with TelegramStub(rate=5, burst=5) as stub:
+    # the bot believes it may send 100/s; the server allows 5 in any second and says 429
+    async with TelegramStub(rate=5) as stub:
         config = make_config(stub, max_messages_per_second=100)
         add_subscribers(db, range(40, 52), now="2000-01-01T00:00:00+00:00")
         seed_paper(db, "2401.00001")
@@ -273,9 +292,71 @@ async def test_channels_from_config_and_alerts(db):
             seed_paper(db, "2401.00001", langs=["en", "ko"], categories=["cs.CL"])
             plan_deliveries(db, config=config)
             await deliver_pending(db, bot=bot, config=config)
-            assert await send_alert(bot, config=config, text="source X failed 3 times") == 1
+            hstore.raise_alert(db, "source-failing:x", "source X failed 3 times")
+            assert announce_alerts(db, config.telegram.admin_chat_ids) == ["source-failing:x"]
+            assert announce_alerts(db, config.telegram.admin_chat_ids) == []  # once
+            assert (await send_alerts(db, bot=bot, config=config)).messages == 1
+            assert (await send_alerts(db, bot=bot, config=config)).messages == 0
         assert [ids_in(m) for m in stub.messages_to(-100123)] == [["2401.00001"]]
         assert stub.messages_to(-100555) == []  # topics: cs.CV only
         (alert,) = stub.messages_to(900)
-        assert alert.text == "source X failed 3 times"
+        assert alert.text == "⚠️ paperbot: source X failed 3 times" and alert.parse_mode is None
         assert {m.chat_id for m in stub.sent} == {-100123, 900}  # alerts go to admins only
+
+
+async def test_digest_schedule_follows_the_subscribers_settings(db):
+    async with TelegramStub() as stub:
+        config = make_config(stub)
+        add_subscribers(db, [70, 71], mode="digest", digest_hour=9, tz="Asia/Seoul",
+                        now="2000-01-01T00:00:00+00:00")
+        seed_paper(db, "2401.00001", title="Digest me")
+        plan_deliveries(db, config=config)
+        bot = build_bot(config=config, token=TOKEN)
+        async with bot:
+            at_0830 = dt.datetime(2030, 1, 1, 23, 30, tzinfo=dt.UTC)  # 08:30 in Seoul
+            assert (await send_due_digests(db, bot=bot, config=config, now=at_0830)).digests == 0
+            due = db.execute("select next_digest_at from subscribers where chat_id = 70")
+            assert due.fetchone()[0].startswith("2030-01-02T00:00:00")  # 09:00 in Seoul
+            # one moves their digest to 8 o'clock: due now; the other still waits for 9
+            subs.update_settings(db, 70, digest_hour=8)
+            report = await send_due_digests(db, bot=bot, config=config, now=at_0830)
+            assert report.digests == 1 and [ids_in(m) for m in stub.messages_to(70)] == [
+                ["2401.00001"]]
+            assert stub.messages_to(71) == []
+            # the other switches to instant messages: their pending paper comes at once
+            subs.update_settings(db, 71, mode="instant")
+            assert (await deliver_pending(db, bot=bot, config=config)).sent == 1
+        assert [ids_in(m) for m in stub.messages_to(71)] == [["2401.00001"]]
+        assert ledger.state_counts(db)["pending"] == 0
+
+
+def test_schema_v1_database_migrates_and_keeps_its_meaning(tmp_path):
+    import sqlite3
+
+    import sqlite_utils
+
+    from jobs.store import schema
+
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    v1 = sqlite_utils.Database(conn)
+    v1["meta"].create({"key": str, "value": str}, pk="key")
+    schema.MIGRATIONS[0](v1)
+    v1.execute("insert into meta values('schema_version', '1')")
+    v1.execute("insert into subscribers(chat_id, lang, mode, active, subscribed_at) "
+               "values(1, 'en', 'digest', 1, '2000-01-01'), (2, 'en', 'instant', 1, '2000')")
+    v1.execute("insert into deliveries(chat_id, arxiv_id, lang, state, attempts, created_at, "
+               "updated_at) values(1, '2401.00001', 'en', 'pending', 0, '2024', '2024'), "
+               "(2, '2401.00001', 'en', 'sending', 1, '2024', '2024')")
+    v1.execute("insert into alerts(key, message, raised_at, sent_at) values "
+               "('old', 'told already', '2024', '2024'), ('new', 'not told yet', '2024', null)")
+    conn.close()
+
+    db = store.open_db(path)
+    assert store.schema_version(db) == schema.SCHEMA_VERSION >= 2
+    assert db.execute("select digest from deliveries where chat_id = 1").fetchone()[0] == 1
+    assert [a["key"] for a in hstore.unplanned_alerts(db)] == ["new"]  # "old" was sent
+    assert ledger.expire_sending(db) == 1  # a v1 run's row left in 'sending'
+    assert [(r["chat_id"], r["reason"][:11]) for r in ledger.ambiguous(db)] == [
+        (2, "interrupted")]
+    db.conn.close()

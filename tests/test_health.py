@@ -1,14 +1,14 @@
 """Source back-off and admin alerts: each problem is announced once, even with two
-flushes racing; a cleared alert is announced again when the problem comes back."""
+announcers racing; a cleared alert is announced again when the problem comes back."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 
 from jobs.config import parse_config
 from jobs.service import health
+from jobs.steps.deliver import announce_alerts
 from jobs.store import crawl as crawl_store
 from jobs.store import health as hstore
 
@@ -36,11 +36,9 @@ def test_backoff_grows_and_is_capped():
 async def test_failing_source_is_backed_off_and_alerted_once_then_recovers(db):
     cfg = config()
     crawl_store.sync_sources(db, cfg.sources)
-    sent: list[str] = []
 
-    async def send(text: str) -> None:
-        await asyncio.sleep(0.01)  # a flush racing this one must not send it again
-        sent.append(text)
+    def admin_messages() -> list[tuple]:
+        return db.execute("select alert_key, chat_id, state from alert_sends").fetchall()
 
     now = dt.datetime.now(dt.UTC)
     run(db, "a", ok=False)
@@ -50,12 +48,14 @@ async def test_failing_source_is_backed_off_and_alerted_once_then_recovers(db):
     assert health.after_crawl(db, cfg, now) == ["source-failing:a"]
     due, waiting = health.due_sources(db, cfg, now + dt.timedelta(minutes=60))
     assert due == ["b"] and waiting == ["a"]  # two failures: two intervals' wait
-    await asyncio.gather(health.flush_alerts(db, send), health.flush_alerts(db, send))
-    assert len(sent) == 1 and "source a failed 2 runs" in sent[0]
+    assert announce_alerts(db, [900, 901]) == ["source-failing:a"]
+    assert announce_alerts(db, [900, 901]) == []  # a second announcer finds nothing new
+    assert admin_messages() == [("source-failing:a", 900, "pending"),
+                                ("source-failing:a", 901, "pending")]
+    assert "source a failed 2 runs" in hstore.open_alerts(db)[0]["message"]
     run(db, "a", ok=False)
     assert health.after_crawl(db, cfg, now) == []  # still open: not raised again
-    await health.flush_alerts(db, send)
-    assert len(sent) == 1
+    assert announce_alerts(db, [900, 901]) == [] and len(admin_messages()) == 2
 
     run(db, "a", ok=True)
     health.after_crawl(db, cfg, now)
@@ -63,8 +63,10 @@ async def test_failing_source_is_backed_off_and_alerted_once_then_recovers(db):
     run(db, "a", ok=False)
     run(db, "a", ok=False)
     assert health.after_crawl(db, cfg, now) == ["source-failing:a"]  # back again: re-raised
-    await health.flush_alerts(db, send)
-    assert len(sent) == 2
+    assert announce_alerts(db, [900]) == ["source-failing:a"]
+    # the first raise's unsent messages are superseded by this one's
+    assert [r for r in admin_messages() if r[2] == "pending"] == [("source-failing:a", 900,
+                                                                   "pending")]
 
 
 async def test_a_source_that_finds_no_posts_is_alerted(db):

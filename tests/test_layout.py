@@ -33,7 +33,7 @@ COMMANDS = {
     "subscribers": "List subscribers and channels: language, mode, topics,...",
     "summarize": "Summarize papers per reader language with the configured LLM.",
 }
-SUBCOMMANDS = {"config": ["show"], "crawl": ["once"], "deliver": ["once"],
+SUBCOMMANDS = {"config": ["show"], "crawl": ["once"], "deliver": ["ambiguous", "once"],
                "summarize": ["once"], "site": ["build"]}
 
 

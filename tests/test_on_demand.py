@@ -146,7 +146,7 @@ async def deliver(tg, db, config):
     bot = build_bot(config=config, token=TOKEN)
     async with bot:
         plan_deliveries(db, config=config)
-        return await deliver_pending(db, bot=bot, config=config, retry_delays=(0.05,))
+        return await deliver_pending(db, bot=bot, config=config)
 
 
 async def test_wrong_language_twice_gets_the_fallback_then_an_edit_never_a_resend(servers, db):

@@ -68,7 +68,7 @@ def buttons(markup) -> list[str]:
 async def deliver(db, config):
     bot = build_bot(config=config, token=TOKEN)
     async with bot:
-        return await deliver_pending(db, bot=bot, config=config, retry_delays=(0.05,))
+        return await deliver_pending(db, bot=bot, config=config)
 
 
 async def test_buttons_votes_saves_and_bibtex(stub, db):

@@ -83,8 +83,15 @@ STATUS_SCHEMA = _obj({
     "deliveries": _obj({
         "pending": _INT, "sending": _INT, "sent": _INT, "failed": _INT, "skipped": _INT,
         "sent_today": _INT,
-        "ambiguous": {**_INT, "description": "left in 'sending' by a crash: never resent"},
+        "ambiguous": {**_INT, "description": "may have reached Telegram without its answer "
+                      "reaching us (read timeout, a crash): never resent by itself; "
+                      "`deliver ambiguous` settles them"},
+        "retrying": {**_INT, "description": "pending, waiting for a retry (the send "
+                     "provably did not reach Telegram)"},
     }),
+    "telegram_outage": {"oneOf": [{"type": "null"}, _obj({
+        "since": _STR, "probes": _INT, "next_probe_at": _STR, "last_error": _STR,
+    })], "description": "Telegram unreachable: since when, failed tries, the next one"},
     "subscribers": _obj({
         "active": {"type": "array", "description": "active subscribers per language and mode",
                    "items": _obj({"lang": {"type": ["string", "null"]}, "mode": _STR,
@@ -94,6 +101,12 @@ STATUS_SCHEMA = _obj({
     "alerts": {"type": "array", "description": "open admin alerts",
                "items": _obj({"key": _STR, "message": _STR, "raised_at": _STR,
                               "sent_at": {"type": ["string", "null"]}})},
+    "alerts_undelivered": {
+        "type": "array", "description": "alert messages not delivered to an admin yet "
+        "(pending: retried) or given up (failed)",
+        "items": _obj({"alert_key": _STR, "raised_at": _STR, "chat_id": _INT, "state": _STR,
+                       "retries": _INT, "next_attempt_at": {"type": ["string", "null"]},
+                       "reason": {"type": ["string", "null"]}})},
     "service": {
         "type": "object", "additionalProperties": False, "required": ["running", "heartbeat"],
         "properties": {

@@ -8,20 +8,23 @@
   ``source-failing:<name>`` after ``source_alert_after_runs`` failed runs in a row,
   ``source-empty:<name>`` after as many successful runs that found no post at all
   (a feed or page layout that changed: a quiet blog still lists its old posts),
-  ``deliveries-failing`` when at least :data:`BULK_MIN_FAILED` deliveries failed in the
-  last :data:`BULK_WINDOW` and they are at least half of the deliveries finished then,
-  and the summarizer's token-budget alert. An alert is cleared when its cause goes
-  away, so a later recurrence is announced again.
+  ``deliveries-failing`` when Telegram has been unreachable for :data:`OUTAGE_PROBES`
+  failed tries in a row (the delivery step's outage circuit), or when at least
+  :data:`BULK_MIN_FAILED` deliveries failed for good in the last :data:`BULK_WINDOW`
+  and they are at least half of the deliveries finished then, and the summarizer's
+  token-budget alert. An alert is cleared when its cause goes away, so a later
+  recurrence is announced again. Alerts reach the admins through the delivery step
+  (:mod:`jobs.steps.deliver.alerts`: paced, retried, marked sent once accepted).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from jobs.config import Config
+from jobs.store import delivery as ledger
 from jobs.store import health as hstore
 
 log = logging.getLogger("paperbot.health")
@@ -29,8 +32,7 @@ log = logging.getLogger("paperbot.health")
 MAX_BACKOFF_MINUTES = 360.0
 BULK_WINDOW = dt.timedelta(minutes=15)
 BULK_MIN_FAILED = 10
-
-SendFn = Callable[[str], Awaitable[Any]]
+OUTAGE_PROBES = 3  # failed tries in a row (each after a longer back-off) before alerting
 
 
 def _iso(t: dt.datetime) -> str:
@@ -121,32 +123,24 @@ def after_crawl(db: Any, config: Config, now: dt.datetime) -> list[str]:
 
 
 def check_deliveries(db: Any, now: dt.datetime) -> str | None:
-    """Raise ``deliveries-failing`` when deliveries fail in bulk; clear it when they
-    recover. Returns the key when newly raised."""
+    """Raise ``deliveries-failing`` once per trouble: Telegram unreachable, or deliveries
+    failing for good in bulk; clear it when both are over. Returns the key when newly
+    raised."""
+    outage = ledger.outage(db)
     counts = hstore.delivery_outcomes_since(db, _iso(now - BULK_WINDOW))
     failed, sent = counts["failed"], counts["sent"]
-    if failed >= BULK_MIN_FAILED and failed >= sent:
+    msg = None
+    if outage and outage.get("probes", 0) >= OUTAGE_PROBES:
+        msg = (f"Telegram has been unreachable since {outage.get('since')} "
+               f"({outage['probes']} tries failed, last: {outage.get('last_error')}); "
+               f"messages wait and are retried (see `paperbot status`)")
+    elif failed >= BULK_MIN_FAILED and failed >= sent:
         msg = (f"deliveries are failing: {failed} failed and {sent} sent in the last "
                f"{int(BULK_WINDOW.total_seconds() // 60)} minutes (see `paperbot status`)")
+    if msg:
         if hstore.raise_alert(db, "deliveries-failing", msg):
             return "deliveries-failing"
-    elif failed < BULK_MIN_FAILED // 2 and hstore.clear_alert(db, "deliveries-failing"):
+    elif (not outage and failed < BULK_MIN_FAILED // 2
+          and hstore.clear_alert(db, "deliveries-failing")):
         log.info("deliveries recovered")
     return None
-
-
-async def flush_alerts(db: Any, send: SendFn | None) -> int:
-    """Tell the admins about every alert raised and not yet sent (once each: an alert
-    whose sending fails is logged, not retried every minute). Returns how many."""
-    n = 0
-    for alert in hstore.unsent_alerts(db):
-        if not hstore.claim_alert(db, alert["key"]):
-            continue  # a concurrent flush took it
-        log.warning("ALERT %s: %s", alert["key"], alert["message"])
-        if send is not None:
-            try:
-                await send(f"⚠️ paperbot: {alert['message']}")
-            except Exception as exc:  # an alert must never take the service down
-                log.error("could not send alert %s to the admins: %s", alert["key"], exc)
-        n += 1
-    return n

@@ -28,6 +28,7 @@ from jobs.service.logs import RedactingFormatter
 from jobs.service.sdnotify import Notifier
 from jobs.store import crawl as crawl_store
 from jobs.store import health as hstore
+from jobs.store.delivery import precise
 
 log = logging.getLogger("paperbot.service")
 
@@ -58,6 +59,7 @@ class Service(CrawlChild):
         self._crawl_lock = asyncio.Lock()
         self._summarize_lock = asyncio.Lock()
         self._send_lock = asyncio.Lock()
+        self._alert_lock = asyncio.Lock()
         self._deliver_dirty = False
         self._last_crawl: dict[str, Any] = {}
         self._state_trouble: dict[str, str] = {}  # job → the state-directory problem it hit
@@ -408,17 +410,26 @@ class Service(CrawlChild):
             await self._deliver_round()
 
     # -- alerts, heartbeat, status ----------------------------------------------------
-    async def _send_alert(self, text: str) -> None:
-        from jobs.steps.deliver import send_alert
-
-        await send_alert(self.app.bot, config=self.config, text=text)
-
     async def _flush_alerts(self) -> None:
-        await health.flush_alerts(self.db, self._send_alert if self.app is not None else None)
+        """Announce new alerts (log line; a send per admin chat) and send the alert
+        messages due, through the bot's pacer like every message (without a bot: the
+        log only)."""
+        from jobs.steps.deliver import announce_alerts, send_alerts
+
+        admins = self.config.telegram.admin_chat_ids if self.app is not None else []
+        announce_alerts(self.db, admins)
+        if self.app is None or self._alert_lock.locked():
+            return
+        async with self._alert_lock:
+            report = await send_alerts(self.db, bot=self.app.bot, config=self.config,
+                                       stop=self._stop)
+        if report.messages or report.failed:
+            log.info("alerts: %s", report)
 
     async def _heartbeat_job(self) -> None:
         self._heartbeat()
-        if health.check_deliveries(self.db, utc()) is not None or hstore.unsent_alerts(self.db):
+        if (health.check_deliveries(self.db, utc()) is not None
+                or hstore.alert_sends_due(self.db, now=precise())):
             await self._flush_alerts()
 
     def next_runs(self) -> dict[str, str | None]:

@@ -19,7 +19,15 @@ from telegram.constants import ParseMode
 
 from bot import render
 from jobs.steps import personalize
-from jobs.steps.deliver import NO_PREVIEW, RetryLater, classify, labels, paper_view
+from jobs.steps.deliver import (
+    NO_PREVIEW,
+    Ambiguous,
+    FloodWait,
+    NotSent,
+    classify,
+    labels,
+    paper_view,
+)
 from jobs.store import fallback_messages as fstore
 from jobs.store import subscribers as subs
 
@@ -71,12 +79,14 @@ async def refresh_message(db: sqlite_utils.Database, bot: telegram.Bot, chat_id:
             err = classify(exc)
             if "message is not modified" in err.reason.lower():
                 break  # it already shows this
-            if isinstance(err, RetryLater) and err.pause_all and attempt == 0:
+            if isinstance(err, FloodWait) and attempt == 0:
                 log.warning("flood control on an edit in chat %s: retrying in %.1fs", chat_id,
-                            err.after or 1.0)
-                await asyncio.sleep((err.after or 1.0) + 0.1)
+                            err.after)
+                await asyncio.sleep(err.after + 0.1)
                 continue
-            if isinstance(err, RetryLater):  # transient: a later upgrade tries again
+            # transient (and an edit is idempotent, so an ambiguous one too): a later
+            # upgrade tries again
+            if isinstance(err, FloodWait | NotSent | Ambiguous):
                 log.info("edit in chat %s not done (%s)", chat_id, err.reason)
                 return False
             log.info("message %s in chat %s cannot be edited (%s): forgotten", message_id,

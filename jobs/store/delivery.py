@@ -1,14 +1,24 @@
-"""The delivery ledger: one row per (chat, paper).
+"""The delivery ledger: one row per (chat, paper), and the delivery path's queries.
 
 States: ``pending`` → ``sending`` (written right before the API call) → ``sent``
-(message_id, written right after) | ``failed`` (reason) | ``skipped`` (reason).
-A row found in ``sending`` by a later run was interrupted between the two writes (a
-crash): it is *ambiguous* (the message may or may not have arrived) and is reported,
-never resent automatically.
+(message_id, written right after) | ``failed`` (reason; permanent) | ``skipped`` (reason)
+| ``ambiguous`` (the request may have reached Telegram but its answer did not reach us:
+a read timeout, or a run that died between the two writes). A transient failure (5xx
+answer, connection refused, connect timeout) puts the row back to ``pending`` with
+``next_attempt_at`` (exponential back-off) until ``retry_until``. Ambiguous rows are
+never resent automatically: ``paperbot deliver ambiguous --resend|--drop`` settles them.
+
+Every query here reads only what it returns or what is due (see
+``tests/test_delivery_queries.py``, which checks their plans): pending rows through the
+partial index ``deliveries_due`` (``digest``, ``next_attempt_at``), new plan candidates
+through ``summaries_created_at`` / ``idx_papers_first_seen_at``, a paper's audience
+through ``subscribers_audience`` (``lang``, ``chat_id``; active only), in batches.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -17,6 +27,19 @@ import sqlite_utils
 from . import dumps, get_meta, loads, set_meta, transaction, utcnow
 
 _PLAN_KEY = "delivery.plan_watermark"
+_OUTAGE_KEY = "delivery.outage"
+STALE_SENDING = dt.timedelta(minutes=2)  # no API call lasts that long: its run died
+STATES = ("pending", "sending", "sent", "failed", "skipped", "ambiguous")
+
+
+def _iso(t: dt.datetime) -> str:
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def precise(t: dt.datetime | None = None) -> str:
+    """A timestamp to the millisecond (retry times; sorts as text with :func:`utcnow`'s)."""
+    t = (t or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}+00:00"
 
 
 # --- planning -----------------------------------------------------------------------------
@@ -28,110 +51,181 @@ def set_plan_watermark(db: sqlite_utils.Database, value: str) -> None:
     set_meta(db, _PLAN_KEY, value)
 
 
+def new_summary_pairs(db: sqlite_utils.Database, since: str) -> list[tuple[str, str]]:
+    """(paper, language) of the summaries written at/after ``since``."""
+    return [(r[0], r[1]) for r in db.execute(
+        "select arxiv_id, lang from summaries indexed by summaries_created_at "
+        "where created_at >= ?", [since])]
+
+
+def new_paper_pairs(db: sqlite_utils.Database, since: str) -> list[tuple[str, str]]:
+    """(paper, language) of the summaries of pushable papers first seen at/after ``since``."""
+    return [(r[0], r[1]) for r in db.execute(
+        "select p.arxiv_id, x.lang from papers p indexed by idx_papers_first_seen_at "
+        "join summaries x on x.arxiv_id = p.arxiv_id "
+        "where p.first_seen_at >= ? and p.has_primary = 1 and p.notify = 1", [since])]
+
+
+def plan_candidate(db: sqlite_utils.Database, arxiv_id: str, lang: str) -> dict | None:
+    """What the planner needs of a pushable paper with a summary in ``lang`` (else None)."""
+    row = db.execute(
+        "select p.arxiv_id, p.first_seen_at, p.title, p.abstract, p.categories, "
+        "(select max(x.tldr) from summaries x where x.arxiv_id = p.arxiv_id and x.lang = ?) "
+        "from papers p where p.arxiv_id = ? and p.has_primary = 1 and p.notify = 1",
+        [lang, arxiv_id]).fetchone()
+    if row is None:
+        return None
+    keys = ("arxiv_id", "first_seen_at", "title", "abstract", "categories", "tldr")
+    return {**dict(zip(keys, row, strict=True)), "lang": lang}
+
+
 def plan_candidates(db: sqlite_utils.Database, *, since: str | None) -> list[dict]:
     """(paper, language) pairs that may need planning: pushable papers (has_primary,
     notify) with a summary in that language, first seen or summarized at/after ``since``
-    (all of them when ``since`` is None)."""
-    where = "" if since is None else "and (x.created_at >= :since or p.first_seen_at >= :since)"
-    return [dict(r) for r in db.query(
-        "select p.arxiv_id, x.lang, p.first_seen_at, p.title, p.abstract, p.categories, "
-        "max(x.tldr) as tldr from papers p join summaries x on x.arxiv_id = p.arxiv_id "
-        f"where p.has_primary = 1 and p.notify = 1 {where} "
-        "group by p.arxiv_id, x.lang order by p.first_seen_at, p.arxiv_id",
-        {"since": since})]
+    (all of them when ``since`` is None), oldest paper first."""
+    since = since or ""
+    pairs = dict.fromkeys(new_summary_pairs(db, since) + new_paper_pairs(db, since))
+    found = [c for c in (plan_candidate(db, a, lang) for a, lang in pairs) if c is not None]
+    return sorted(found, key=lambda c: (c["first_seen_at"] or "", c["arxiv_id"], c["lang"]))
 
 
-def plan_for_everyone(db: sqlite_utils.Database, arxiv_id: str, lang: str, first_seen_at: str,
-                      *, now: str) -> int:
-    """Pending rows for every active subscriber in ``lang`` without topics, exclusions or
-    vote weights who subscribed at/before ``first_seen_at``. Returns the rows created."""
-    cur = db.execute(
-        "insert into deliveries(chat_id, arxiv_id, lang, state, attempts, created_at, updated_at) "
-        "select chat_id, ?, lang, 'pending', 0, ?, ? from subscribers "
-        "where active = 1 and lang = ? and subscribed_at <= ? and topics = '[]' "
-        "and excludes = '[]' and weights = '{}' on conflict(chat_id, arxiv_id) do nothing",
-        [arxiv_id, now, now, lang, first_seen_at])
-    return max(cur.rowcount, 0)
+def audience_batch(db: sqlite_utils.Database, lang: str, first_seen_at: str, *,
+                   after_chat: int | None, limit: int = 1000) -> list[dict]:
+    """Active subscribers in ``lang`` who subscribed at/before ``first_seen_at``, by
+    chat_id after ``after_chat`` (the planner's one pass over a paper's audience)."""
+    return [{"chat_id": r[0], "topics": loads(r[1], []), "digest": r[2] != "instant",
+             "follows": loads(r[3], []), "excludes": loads(r[4], []), "weights": loads(r[5], {})}
+            for r in db.execute(
+                "select chat_id, topics, mode, follows, excludes, weights "
+                "from subscribers indexed by subscribers_audience "
+                "where lang = ? and active = 1 and chat_id > ? and subscribed_at <= ? "
+                "order by chat_id limit ?",
+                [lang, -(1 << 62) if after_chat is None else after_chat, first_seen_at, limit])]
 
 
-def topic_subscribers(db: sqlite_utils.Database, lang: str, first_seen_at: str) -> list[dict]:
-    """Subscribers in ``lang`` whose topics, exclusions or vote weights decide what they
-    get (see ``bot.profile.decide``), with those."""
-    return [{"chat_id": r[0], "topics": loads(r[1], []), "follows": loads(r[2], []),
-             "excludes": loads(r[3], []), "weights": loads(r[4], {})} for r in db.execute(
-        "select chat_id, topics, follows, excludes, weights from subscribers where active = 1 "
-        "and lang = ? and subscribed_at <= ? and (topics != '[]' or excludes != '[]' or "
-        "weights != '{}')", [lang, first_seen_at])]
-
-
-def plan_rows(db: sqlite_utils.Database, arxiv_id: str, lang: str, chat_ids: Iterable[int], *,
-              now: str) -> int:
-    n = 0
+def plan_rows(db: sqlite_utils.Database, arxiv_id: str, lang: str,
+              chats: Iterable[int | tuple[int, bool]], *, now: str) -> int:
+    """Pending rows for ``chats`` (chat_id, or (chat_id, digest)); existing rows are left
+    alone. Returns the rows created."""
+    rows = [(c, arxiv_id, lang, now, now, 0) if isinstance(c, int)
+            else (c[0], arxiv_id, lang, now, now, int(c[1])) for c in chats]
+    if not rows:
+        return 0
     with transaction(db):
-        for chat_id in chat_ids:
-            cur = db.execute(
-                "insert into deliveries(chat_id, arxiv_id, lang, state, attempts, created_at, "
-                "updated_at) values(?, ?, ?, 'pending', 0, ?, ?) "
-                "on conflict(chat_id, arxiv_id) do nothing", [chat_id, arxiv_id, lang, now, now])
-            n += max(cur.rowcount, 0)
-    return n
+        before = db.conn.total_changes
+        db.conn.executemany(
+            "insert into deliveries(chat_id, arxiv_id, lang, state, attempts, created_at, "
+            "updated_at, digest) values(?, ?, ?, 'pending', 0, ?, ?, ?) "
+            "on conflict(chat_id, arxiv_id) do nothing", rows)
+        return db.conn.total_changes - before
 
 
-# --- sending ------------------------------------------------------------------------------
-def pending_batch(db: sqlite_utils.Database, *, mode: str, after_rowid: int = 0,
-                  limit: int = 500) -> list[dict]:
-    """Pending rows of active subscribers in ``mode``, in plan order (rowid)."""
+# --- what is due --------------------------------------------------------------------------
+_DUE_COLUMNS = ("d.rowid as rowid, d.chat_id, d.arxiv_id, d.lang, d.retries, d.retry_until, "
+                "s.kind")
+
+
+def fresh_batch(db: sqlite_utils.Database, *, after_rowid: int = 0,
+                limit: int = 500) -> list[dict]:
+    """Pending instant rows never tried, in plan order (rowid) after ``after_rowid``."""
     return [dict(r) for r in db.query(
-        "select d.rowid as rowid, d.chat_id, d.arxiv_id, d.lang, d.attempts, s.kind "
-        "from deliveries d join subscribers s on s.chat_id = d.chat_id "
-        "where d.state = 'pending' and s.active = 1 and s.mode = ? and d.rowid > ? "
-        "order by d.rowid limit ?", [mode, after_rowid, limit])]
+        f"select {_DUE_COLUMNS} from deliveries d indexed by deliveries_due "
+        "join subscribers s on s.chat_id = d.chat_id "
+        "where d.state = 'pending' and d.digest = 0 and d.next_attempt_at is null "
+        "and d.rowid > ? and s.active = 1 order by d.rowid limit ?", [after_rowid, limit])]
 
 
-def pending_for_chat(db: sqlite_utils.Database, chat_id: int) -> list[dict]:
+def retry_batch(db: sqlite_utils.Database, *, now: str, limit: int = 500) -> list[dict]:
+    """Pending instant rows whose retry is due at ``now``, the longest waiting first."""
     return [dict(r) for r in db.query(
-        "select rowid, chat_id, arxiv_id, lang, attempts from deliveries "
-        "where chat_id = ? and state = 'pending' order by rowid", [chat_id])]
+        f"select {_DUE_COLUMNS} from deliveries d indexed by deliveries_due "
+        "join subscribers s on s.chat_id = d.chat_id "
+        "where d.state = 'pending' and d.digest = 0 and d.next_attempt_at <= ? "
+        "and s.active = 1 order by d.next_attempt_at limit ?", [now, limit])]
+
+
+def pending_for_chat(db: sqlite_utils.Database, chat_id: int, *,
+                     now: str | None = None) -> list[dict]:
+    """The chat's pending rows (only those due at ``now`` when given), in plan order."""
+    due = "" if now is None else "and (next_attempt_at is null or next_attempt_at <= :now) "
+    return [dict(r) for r in db.query(
+        "select rowid, chat_id, arxiv_id, lang, attempts, retries, retry_until "
+        "from deliveries where chat_id = :chat and state = 'pending' " + due +
+        "order by rowid", {"chat": chat_id, "now": now})]
+
+
+def digest_subscribers_due(db: sqlite_utils.Database, *, now: str,
+                           limit: int = 500) -> list[dict]:
+    """Digest (daily or weekly) subscribers whose next digest time has come, and those
+    whose next time is not known yet (new, or the schedule changed); with what a digest
+    needs of them (topics, exclusions, weights: bot.profile)."""
+    cols = ("chat_id, kind, lang, mode, digest_hour, digest_weekday, tz, last_digest_at, "
+            "subscribed_at, next_digest_at, topics, follows, excludes, weights")
+    rows = list(db.query(
+        f"select {cols} from subscribers indexed by subscribers_digest_due "
+        "where mode != 'instant' and active = 1 and next_digest_at is null limit ?", [limit]))
+    rows += db.query(
+        f"select {cols} from subscribers indexed by subscribers_digest_due "
+        "where mode != 'instant' and active = 1 and next_digest_at <= ? "
+        "order by next_digest_at limit ?", [now, limit])
+    out = []
+    for r in rows:
+        row = dict(r)
+        for key, empty in (("topics", []), ("follows", []), ("excludes", []), ("weights", {})):
+            row[key] = loads(row[key], empty)
+        out.append(row)
+    return out
+
+
+def set_digest_schedule(db: sqlite_utils.Database, chat_id: int, *, next_at: str,
+                        last_at: str | None = None) -> None:
+    """Record when the chat's next digest is due (and, after one went out, when)."""
+    db.execute("update subscribers set next_digest_at = ?, "
+               "last_digest_at = coalesce(?, last_digest_at) where chat_id = ?",
+               [next_at, last_at, chat_id])
+
+
+# --- one message's rows -------------------------------------------------------------------
+class _NotClaimed(Exception):
+    pass
 
 
 def claim(db: sqlite_utils.Database, chat_id: int, arxiv_ids: Sequence[str]) -> bool:
     """pending → sending for all of ``arxiv_ids`` (one message), or none of them. False when
     another deliverer (or a deactivation) got there first."""
     now = utcnow()
-    with transaction(db):
-        for arxiv_id in arxiv_ids:
-            cur = db.execute(
-                "update deliveries set state = 'sending', attempts = attempts + 1, "
-                "updated_at = ? where chat_id = ? and arxiv_id = ? and state = 'pending'",
-                [now, chat_id, arxiv_id])
-            if cur.rowcount != 1:
-                raise _NotClaimed
+    try:
+        with transaction(db):
+            for arxiv_id in arxiv_ids:
+                cur = db.execute(
+                    "update deliveries set state = 'sending', attempts = attempts + 1, "
+                    "updated_at = ?, sender_pid = ? where chat_id = ? and arxiv_id = ? "
+                    "and state = 'pending'", [now, os.getpid(), chat_id, arxiv_id])
+                if cur.rowcount != 1:
+                    raise _NotClaimed
+    except _NotClaimed:
+        return False
     return True
 
 
-class _NotClaimed(Exception):
-    pass
-
-
-def try_claim(db: sqlite_utils.Database, chat_id: int, arxiv_ids: Sequence[str]) -> bool:
-    try:
-        return claim(db, chat_id, arxiv_ids)
-    except _NotClaimed:
-        return False
+try_claim = claim
 
 
 def _finish(db: sqlite_utils.Database, chat_id: int, arxiv_ids: Sequence[str], state: str, *,
-            message_id: int | None = None, reason: str | None = None) -> None:
+            message_id: int | None = None, reason: str | None = None,
+            next_attempt_at: str | None = None, retry_until: str | None = None,
+            counts_retry: bool = False) -> None:
     now = utcnow()
     sent_at = now if state == "sent" else None
     with transaction(db):
         for arxiv_id in arxiv_ids:
             db.execute(
                 "update deliveries set state = ?, message_id = coalesce(?, message_id), "
-                "reason = ?, updated_at = ?, sent_at = coalesce(?, sent_at) "
-                "where chat_id = ? and arxiv_id = ? and state = 'sending'",
-                [state, message_id, reason[:500] if reason else None, now, sent_at, chat_id,
-                 arxiv_id])
+                "reason = ?, updated_at = ?, sent_at = coalesce(?, sent_at), "
+                "next_attempt_at = ?, retry_until = coalesce(?, retry_until), "
+                "retries = retries + ? where chat_id = ? and arxiv_id = ? and state = 'sending'",
+                [state, message_id, reason[:500] if reason else None, now, sent_at,
+                 next_attempt_at, retry_until, int(counts_retry), chat_id, arxiv_id])
 
 
 def mark_sent(db: sqlite_utils.Database, chat_id: int, arxiv_ids: Sequence[str],
@@ -149,10 +243,24 @@ def mark_skipped(db: sqlite_utils.Database, chat_id: int, arxiv_ids: Sequence[st
     _finish(db, chat_id, arxiv_ids, "skipped", reason=reason)
 
 
+def mark_ambiguous(db: sqlite_utils.Database, chat_id: int, arxiv_ids: Sequence[str],
+                   reason: str) -> None:
+    """The request may have reached Telegram: never resent automatically."""
+    _finish(db, chat_id, arxiv_ids, "ambiguous", reason=reason)
+
+
 def release(db: sqlite_utils.Database, chat_id: int, arxiv_ids: Sequence[str],
             reason: str | None = None) -> None:
-    """sending → pending: the API call certainly did not deliver (retry later)."""
+    """sending → pending, due now: Telegram certainly did not take it (a 429, a stop)."""
     _finish(db, chat_id, arxiv_ids, "pending", reason=reason)
+
+
+def retry_later(db: sqlite_utils.Database, chat_id: int, arxiv_ids: Sequence[str],
+                reason: str, *, at: str, until: str) -> None:
+    """sending → pending, due at ``at``: a transient failure (the request provably did not
+    reach Telegram); ``until`` (kept from the first failure) is when to give up."""
+    _finish(db, chat_id, arxiv_ids, "pending", reason=reason, next_attempt_at=at,
+            retry_until=until, counts_retry=True)
 
 
 def skip_pending(db: sqlite_utils.Database, chat_id: int, arxiv_ids: Sequence[str],
@@ -165,38 +273,120 @@ def skip_pending(db: sqlite_utils.Database, chat_id: int, arxiv_ids: Sequence[st
                        [reason, now, chat_id, arxiv_id])
 
 
-def ambiguous(db: sqlite_utils.Database) -> list[dict]:
-    """Rows left in ``sending``: a run died between the API call and recording its result."""
-    return [dict(r) for r in db.query(
-        "select chat_id, arxiv_id, lang, attempts, updated_at from deliveries "
-        "where state = 'sending' order by updated_at")]
-
-
-def resolve_ambiguous(db: sqlite_utils.Database, *, to: str) -> int:
-    """An operator's decision on the ambiguous rows: ``pending`` (resend) or ``failed``."""
-    if to not in ("pending", "failed"):
-        raise ValueError("to must be 'pending' or 'failed'")
-    cur = db.execute("update deliveries set state = ?, reason = 'ambiguous: resolved by operator', "
-                     "updated_at = ? where state = 'sending'", [to, utcnow()])
+def wake_waiting(db: sqlite_utils.Database, *, now: str) -> int:
+    # ``now``: a :func:`precise` stamp
+    """Rows waiting for a retry become due now (Telegram is back after an outage)."""
+    cur = db.execute(
+        "update deliveries indexed by deliveries_due set next_attempt_at = ? "
+        "where state = 'pending' and digest in (0, 1) and next_attempt_at > ?", [now, now])
     return cur.rowcount
 
 
+# --- ambiguous rows -----------------------------------------------------------------------
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _interrupted(db: sqlite_utils.Database, now: dt.datetime) -> tuple[str, list]:
+    """WHERE clause (and its parameters) of the ``sending`` rows whose run died: their
+    process is gone, or they are older than any API call lasts."""
+    pids = [r[0] for r in db.execute(
+        "select distinct sender_pid from deliveries where state = 'sending'")]
+    dead = [p for p in pids if p is not None and not _alive(p)]
+    marks = ", ".join("?" * len(dead))
+    where = "state = 'sending' and (sender_pid is null or updated_at < ?" + (
+        f" or sender_pid in ({marks}))" if dead else ")")
+    return where, [_iso(now - STALE_SENDING), *dead]
+
+
+def expire_sending(db: sqlite_utils.Database, *, now: dt.datetime | None = None) -> int:
+    """Rows left in ``sending`` by a run that died between the API call and recording its
+    answer (its process is gone, or it is older than any call lasts) become
+    ``ambiguous``. Returns how many."""
+    now = now or dt.datetime.now(dt.UTC)
+    where, params = _interrupted(db, now)
+    cur = db.execute(
+        "update deliveries set state = 'ambiguous', updated_at = ?, reason = "
+        "'interrupted: the run stopped between sending and recording the answer' "
+        f"where {where}", [_iso(now), *params])
+    return cur.rowcount
+
+
+def ambiguous(db: sqlite_utils.Database, *, chat_id: int | None = None,
+              arxiv_id: str | None = None) -> list[dict]:
+    """Ambiguous rows (optionally of one chat / paper), oldest first."""
+    return [dict(r) for r in db.query(
+        "select chat_id, arxiv_id, lang, attempts, updated_at, reason from deliveries "
+        "where state = 'ambiguous' and (:chat is null or chat_id = :chat) "
+        "and (:paper is null or arxiv_id = :paper) order by updated_at, chat_id, arxiv_id",
+        {"chat": chat_id, "paper": arxiv_id})]
+
+
+def settle_ambiguous(db: sqlite_utils.Database, *, resend: bool, chat_id: int | None = None,
+                     arxiv_id: str | None = None) -> int:
+    """The operator's decision on ambiguous rows: ``resend`` (→ pending, due now: the
+    subscriber may get it twice) or drop (→ skipped: they may never get it)."""
+    state, reason = (("pending", "ambiguous: resent by the operator") if resend
+                     else ("skipped", "ambiguous: dropped by the operator"))
+    cur = db.execute(
+        "update deliveries set state = :state, reason = :reason, updated_at = :now, "
+        "next_attempt_at = null, retries = 0, retry_until = null where state = 'ambiguous' "
+        "and (:chat is null or chat_id = :chat) and (:paper is null or arxiv_id = :paper)",
+        {"state": state, "reason": reason, "now": utcnow(), "chat": chat_id,
+         "paper": arxiv_id})
+    return cur.rowcount
+
+
+# --- Telegram outage (the circuit) ---------------------------------------------------------
+def outage(db: sqlite_utils.Database) -> dict | None:
+    """The open outage: ``since``, ``probes`` (failed runs), ``next_probe_at``,
+    ``last_error``; None when Telegram was reachable last time."""
+    return loads(get_meta(db, _OUTAGE_KEY))
+
+
+def set_outage(db: sqlite_utils.Database, value: dict | None) -> None:
+    if value is None:
+        db.execute("delete from meta where key = ?", [_OUTAGE_KEY])
+    else:
+        set_meta(db, _OUTAGE_KEY, dumps(value))
+
+
+# --- counts -------------------------------------------------------------------------------
 def state_counts(db: sqlite_utils.Database) -> dict[str, int]:
     """Rows per state and sends today: final states from the trigger-kept counters, the
-    rows still due (pending, sending) counted through the state index."""
+    rows still due or unsettled (pending, sending, ambiguous) through the state index;
+    ``retrying``: pending rows waiting for a retry; ``ambiguous`` includes the rows a
+    dead run left in ``sending``."""
     from . import counts as counters
 
-    counts = {s: 0 for s in ("pending", "sending", "sent", "failed", "skipped")}
+    counts = {s: 0 for s in STATES}
     counts.update(counters.by_sub(db, "deliveries"))
     counts.update(db.execute("select state, count(*) from deliveries where state "
-                             "in ('pending', 'sending') group by state").fetchall())
+                             "in ('pending', 'sending', 'ambiguous') group by state").fetchall())
     counts["sent_today"] = counters.value(db, "deliveries.sent_on", utcnow()[:10])
-    counts["ambiguous"] = counts["sending"]
+    counts["retrying"] = db.execute(
+        "select count(*) from deliveries indexed by deliveries_due where state = 'pending' "
+        "and digest in (0, 1) and next_attempt_at is not null").fetchone()[0]
+    if counts["sending"]:
+        where, params = _interrupted(db, dt.datetime.now(dt.UTC))
+        counts["ambiguous"] += db.execute(f"select count(*) from deliveries where {where}",
+                                          params).fetchone()[0]
     return counts
 
 
 def deliveries_for(db: sqlite_utils.Database, *, chat_id: int | None = None) -> list[dict]:
-    sql = "select chat_id, arxiv_id, lang, state, message_id, reason, attempts from deliveries"
+    sql = ("select chat_id, arxiv_id, lang, state, message_id, reason, attempts, retries, "
+           "next_attempt_at from deliveries")
     params: list[Any] = []
     if chat_id is not None:
         sql += " where chat_id = ?"

@@ -2,7 +2,10 @@
 
 Alerts: one row per key in ``alerts``. Raising an alert that is already open does
 nothing, so each problem is announced once; clearing it (the problem went away) lets a
-later recurrence be announced again. ``sent_at`` is set once the admins were told.
+later recurrence be announced again. Announcing an alert (``planned_at``) creates one
+``alert_sends`` row per admin chat, which the delivery step sends like any message
+(paced, retried, recorded only once Telegram accepted it); ``alerts.sent_at`` is when
+the first admin got it.
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ def raise_alert(db: sqlite_utils.Database, key: str, message: str, *,
             "insert into alerts(key, message, raised_at, cleared_at, sent_at) "
             "values(?, ?, ?, null, null) on conflict(key) do update set "
             "message = excluded.message, raised_at = excluded.raised_at, cleared_at = null, "
-            "sent_at = null", [key, message[:2000], now])
+            "sent_at = null, planned_at = null", [key, message[:2000], now])
+        # an earlier raise still waiting to reach an admin is superseded by this one
+        db.execute("update alert_sends set state = 'skipped', reason = 'superseded', "
+                   "updated_at = ? where alert_key = ? and state = 'pending'", [now, key])
     return True
 
 
@@ -41,18 +47,100 @@ def clear_alert(db: sqlite_utils.Database, key: str, *, now: str | None = None) 
     return cur.rowcount > 0
 
 
-def unsent_alerts(db: sqlite_utils.Database) -> list[dict]:
+def unplanned_alerts(db: sqlite_utils.Database) -> list[dict]:
+    """Alerts raised and not announced yet (the log line, the admin messages)."""
     return [dict(r) for r in db.query(
-        "select key, message, raised_at from alerts where sent_at is null and cleared_at is null "
+        "select key, message, raised_at, cleared_at from alerts where planned_at is null "
         "order by raised_at, key")]
 
 
-def claim_alert(db: sqlite_utils.Database, key: str, *, now: str | None = None) -> bool:
-    """Mark the alert sent before sending it; False when another sender (a concurrent
-    job, another process) claimed it first: each alert goes out once."""
-    cur = db.execute("update alerts set sent_at = ? where key = ? and sent_at is null",
-                     [now or utcnow(), key])
+def plan_alert(db: sqlite_utils.Database, key: str, raised_at: str, chat_ids: list[int], *,
+               now: str | None = None) -> bool:
+    """Announce the alert: one pending send per admin chat. False when another process
+    announced it first (each alert is announced once)."""
+    now = now or utcnow()
+    with transaction(db):
+        cur = db.execute("update alerts set planned_at = ? where key = ? and raised_at = ? "
+                         "and planned_at is null", [now, key, raised_at])
+        if cur.rowcount != 1:
+            return False
+        for chat_id in chat_ids:
+            # (a raise in the same second as an earlier one reuses its row)
+            db.execute(
+                "insert into alert_sends(alert_key, raised_at, chat_id, state, attempts, "
+                "retries, created_at, updated_at) values(?, ?, ?, 'pending', 0, 0, ?, ?) "
+                "on conflict(alert_key, raised_at, chat_id) do update set state = 'pending', "
+                "reason = null, retries = 0, next_attempt_at = null, retry_until = null, "
+                "updated_at = excluded.updated_at where state != 'sending'",
+                [key, raised_at, chat_id, now, now])
+    return True
+
+
+_SEND_COLUMNS = ("s.id, s.alert_key, s.raised_at, s.chat_id, s.retries, s.retry_until, "
+                 "a.message, a.cleared_at")
+
+
+def due_alert_sends(db: sqlite_utils.Database, *, now: str, limit: int = 100) -> list[dict]:
+    """Alert messages to send now: never tried, or their retry is due."""
+    join = "from alert_sends s indexed by alert_sends_due join alerts a on a.key = s.alert_key"
+    rows = list(db.query(f"select {_SEND_COLUMNS} {join} where s.state = 'pending' "
+                         "and s.next_attempt_at is null order by s.id limit ?", [limit]))
+    rows += db.query(f"select {_SEND_COLUMNS} {join} where s.state = 'pending' "
+                     "and s.next_attempt_at <= ? order by s.next_attempt_at limit ?",
+                     [now, limit])
+    return [dict(r) for r in rows]
+
+
+def alert_sends_due(db: sqlite_utils.Database, *, now: str) -> bool:
+    """Is there an alert to announce or an alert message due?"""
+    return bool(db.execute(
+        "select exists(select 1 from alerts where planned_at is null) "
+        "or exists(select 1 from alert_sends indexed by alert_sends_due "
+        "where state = 'pending' and next_attempt_at is null) "
+        "or exists(select 1 from alert_sends indexed by alert_sends_due "
+        "where state = 'pending' and next_attempt_at <= ?)", [now]).fetchone()[0])
+
+
+def claim_alert_send(db: sqlite_utils.Database, send_id: int) -> bool:
+    """pending → sending, committed before the API call; False when taken already."""
+    cur = db.execute("update alert_sends set state = 'sending', attempts = attempts + 1, "
+                     "updated_at = ? where id = ? and state = 'pending'", [utcnow(), send_id])
     return cur.rowcount == 1
+
+
+def finish_alert_send(db: sqlite_utils.Database, send_id: int, state: str, *,
+                      message_id: int | None = None, reason: str | None = None,
+                      next_attempt_at: str | None = None, retry_until: str | None = None,
+                      counts_retry: bool = False) -> None:
+    """Record what Telegram answered (``sent`` also stamps the alert's ``sent_at``)."""
+    now = utcnow()
+    with transaction(db):
+        db.execute(
+            "update alert_sends set state = ?, message_id = coalesce(?, message_id), "
+            "reason = ?, updated_at = ?, sent_at = case when ? = 'sent' then ? end, "
+            "next_attempt_at = ?, retry_until = coalesce(?, retry_until), "
+            "retries = retries + ? where id = ? and state = 'sending'",
+            [state, message_id, reason[:500] if reason else None, now, state, now,
+             next_attempt_at, retry_until, int(counts_retry), send_id])
+        if state == "sent":
+            db.execute("update alerts set sent_at = coalesce(sent_at, ?) where key = "
+                       "(select alert_key from alert_sends where id = ?) and raised_at = "
+                       "(select raised_at from alert_sends where id = ?)",
+                       [now, send_id, send_id])
+
+
+def wake_alert_sends(db: sqlite_utils.Database, *, now: str) -> int:
+    """Alert messages waiting for a retry become due now (Telegram is back)."""
+    cur = db.execute("update alert_sends indexed by alert_sends_due set next_attempt_at = ? "
+                     "where state = 'pending' and next_attempt_at > ?", [now, now])
+    return cur.rowcount
+
+
+def undelivered_alert_sends(db: sqlite_utils.Database) -> list[dict]:
+    """Alert messages not delivered yet (waiting for a retry) or given up on."""
+    return [dict(r) for r in db.query(
+        "select alert_key, raised_at, chat_id, state, retries, next_attempt_at, reason "
+        "from alert_sends where state in ('pending', 'failed') order by id")]
 
 
 def open_alerts(db: sqlite_utils.Database) -> list[dict]:

@@ -334,9 +334,80 @@ def _v4_curation(db: sqlite_utils.Database) -> None:
                "posts(coalesce(published_at, first_seen_at))")
 
 
+def _add_sql_columns(db: sqlite_utils.Database, table: str, columns: dict[str, str]) -> None:
+    """Like :func:`_add_columns`, with SQL declarations (defaults)."""
+    have = set(db[table].columns_dict)
+    for name, decl in columns.items():
+        if name not in have:
+            db.execute(f"alter table {table} add column {name} {decl}")
+
+
+def _v6_delivery(db: sqlite_utils.Database) -> None:
+    """Delivery: transient failures retried with back-off (``next_attempt_at``,
+    ``retries``, ``retry_until``), the ``ambiguous`` state (``sender_pid``: the process
+    a ``sending`` row waits for, so a dead one's rows are found), a ``digest`` flag so the
+    instant sender's "what is due" read never walks digest rows, the digest schedule
+    (``next_digest_at``, reset by a trigger whenever the schedule changes), admin alerts
+    sent through the ledger (``alert_sends``), and the indexes the delivery path reads by."""
+    _add_sql_columns(db, "deliveries", {"next_attempt_at": "text", "retries": "integer default 0",
+                                    "retry_until": "text", "digest": "integer default 0",
+                                    "sender_pid": "integer"})
+    db.execute("update deliveries set digest = 1 where state = 'pending' and chat_id in "
+               "(select chat_id from subscribers where mode != 'instant')")
+    # pending rows by (instant/digest, when due): fresh rows (next_attempt_at null) come
+    # out in plan order (rowid), retries by due time
+    db.execute("create index if not exists deliveries_due on deliveries"
+               "(digest, next_attempt_at) where state = 'pending'")
+    db.execute("create index if not exists summaries_created_at on summaries(created_at)")
+    _add_sql_columns(db, "subscribers", {"next_digest_at": "text"})
+    db.execute("create index if not exists subscribers_audience on subscribers(lang, chat_id) "
+               "where active = 1")
+    db.execute("create index if not exists subscribers_digest_due on subscribers"
+               "(next_digest_at) where mode != 'instant' and active = 1")
+    # whoever changes a schedule (a command, a channel sync, /stop, /start) invalidates
+    # the next digest time and moves the chat's pending rows to the right sender
+    db.execute("""create trigger if not exists subscribers_schedule_changed
+        after update of mode, digest_hour, digest_weekday, tz, active on subscribers
+        when old.mode is not new.mode or old.digest_hour is not new.digest_hour
+          or old.digest_weekday is not new.digest_weekday
+          or old.tz is not new.tz or old.active is not new.active
+        begin
+          update subscribers set next_digest_at = null where chat_id = new.chat_id;
+          update deliveries set digest = (new.mode != 'instant')
+            where chat_id = new.chat_id and state = 'pending';
+        end""")
+    _add_sql_columns(db, "alerts", {"planned_at": "text"})
+    db.execute("update alerts set planned_at = sent_at where planned_at is null")
+    db["alert_sends"].create(
+        {
+            "id": int,
+            "alert_key": str,
+            "raised_at": str,
+            "chat_id": int,  # an admin chat
+            "state": str,  # pending -> sending -> sent | failed
+            "message_id": int,
+            "reason": str,
+            "attempts": int,
+            "retries": int,
+            "next_attempt_at": str,
+            "retry_until": str,
+            "created_at": str,
+            "updated_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        defaults={"attempts": 0, "retries": 0},
+        if_not_exists=True,
+    )
+    db.execute("create unique index if not exists alert_sends_once on alert_sends"
+               "(alert_key, raised_at, chat_id)")
+    db.execute("create index if not exists alert_sends_due on alert_sends(next_attempt_at) "
+               "where state = 'pending'")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial, _v2_summaries_on_demand, _v3_title_resolution, _v4_curation,
-    migrate_hot_paths]
+    migrate_hot_paths, _v6_delivery]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

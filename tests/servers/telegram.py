@@ -16,11 +16,14 @@ Behaviour that mirrors Telegram:
   bad attributes and unsupported entities → 400 "Bad Request: can't parse entities: …";
   more than 4096 characters (UTF-16 code units) after entity parsing → 400
   "Bad Request: message is too long"; empty text → 400 "Bad Request: message text is empty".
-* Rate limits: a global token bucket (``rate`` messages/s, burst ``burst``, default one
-  second's worth), a per-private-chat bucket (``chat_rate``/``chat_burst``) and a
-  per-group/channel bucket (``group_per_minute``). Over the limit → 429
+* Rate limits, as strict as Telegram's documented ones: sliding windows over the
+  messages *accepted* (sendMessage): at most ``rate`` in any one second overall (Telegram's
+  "30 per second"), ``paid_rate`` (default 1000) for requests with
+  ``allow_paid_broadcast=true``, ``chat_rate`` per second in one private chat and
+  ``group_per_minute`` per minute in one group/channel. Over a limit → 429
   ``{"ok":false,"error_code":429,"description":"Too Many Requests: retry after N",
-  "parameters":{"retry_after":N}}``.
+  "parameters":{"retry_after":N}}`` with N the whole seconds until the window has room.
+  ``stats["max_per_second"]`` is the most messages accepted in any one-second window.
 * Inline keyboards: callback data over 64 bytes → 400 "Bad Request: BUTTON_DATA_INVALID".
   A callback query carries the message it was pressed on, keyboard included; it can be
   answered once ("query is too old and response timeout expired or query ID is
@@ -31,7 +34,10 @@ Behaviour that mirrors Telegram:
   a caption over 1024 characters → "message caption is too long".
 * ``block(chat_id)`` → 403 "Forbidden: bot was blocked by the user";
   ``not_found(chat_id)`` → 400 "Bad Request: chat not found";
-  ``fail_next(method, n, status=500)`` injects errors.
+  ``fail_next(method, n, status=500)`` injects errors; ``outage(method, status=500,
+  seconds=None)`` fails every call until ``end_outage()`` (or for ``seconds``);
+  ``answer_late(delay, chat_ids=…)`` / ``answer_late(delay, count=n)``: the message *is*
+  delivered, but the answer comes ``delay`` seconds later (after a client's read timeout).
 
 Test API (Python): ``inject_message``, ``inject_command``, ``inject_callback``,
 ``sent`` / ``messages_to(chat_id)`` / ``wait_for_sent(n)``, ``stats``, ``commands``,
@@ -41,9 +47,10 @@ cross-process use (benchmarks, the service end-to-end test):
 ``{"chat_id", "text", "language_code", ...}`` or ``{"callback": {...}}``),
 ``POST /_stub/block`` ``{"chat_id"}``, ``POST /_stub/not_found``,
 ``POST /_stub/fail_next`` ``{"method", "count", "status", "description"}``,
-``POST /_stub/reset``.
+``POST /_stub/outage`` ``{"method", "status", "seconds"}`` (``{"end": true}`` ends it),
+``POST /_stub/answer_late`` ``{"delay", "count"}``, ``POST /_stub/reset``.
 
-Standalone: ``python -m tests.servers.telegram --port 8081 --rate 300``.
+Standalone: ``python -m tests.servers.telegram --port 8081 --rate 30``.
 """
 
 from __future__ import annotations
@@ -218,22 +225,34 @@ def links_in(text: str, parse_mode: str | None = "HTML") -> list[str]:
     return links
 
 
-class TokenBucket:
-    """``rate`` tokens per second, at most ``burst`` stored; starts full."""
+class SlidingWindow:
+    """At most ``limit`` events in any ``period`` seconds (a log of the accepted ones)."""
 
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate, self.burst = rate, max(1.0, burst)
-        self.tokens, self.at = self.burst, time.monotonic()
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit, self.period = max(1, int(limit)), period
+        self.times: deque[float] = deque()
 
-    def take(self) -> float:
-        """Take a token: 0.0 on success, else the seconds until one is available."""
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+    @classmethod
+    def per_second(cls, rate: float) -> SlidingWindow:
+        """``rate`` per second as a window: 30/s → 30 in any second; 0.5/s → 1 in 2 s."""
+        return cls(math.floor(rate), 1.0) if rate >= 1 else cls(1, 1.0 / rate)
+
+    def count(self, now: float) -> int:
+        while self.times and self.times[0] <= now - self.period:
+            self.times.popleft()
+        return len(self.times)
+
+    def wait(self, now: float, limit: int | None = None) -> float:
+        """0.0 when one more event fits now (under ``limit``, default the window's own),
+        else the seconds until it does."""
+        limit = self.limit if limit is None else limit
+        n = self.count(now)
+        if n < limit:
             return 0.0
-        return (1.0 - self.tokens) / self.rate
+        return self.times[n - limit] + self.period - now
+
+    def add(self, now: float) -> None:
+        self.times.append(now)
 
 
 @dataclasses.dataclass
@@ -252,12 +271,12 @@ class Sent:
 
 class TelegramStub:
     def __init__(self, *, token: str | None = None, rate: float | None = None,
-                 burst: float | None = None, chat_rate: float | None = None,
-                 chat_burst: float = 3.0, group_per_minute: float | None = None,
+                 paid_rate: float = 1000.0, chat_rate: float | None = None,
+                 group_per_minute: float | None = None,
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self.token = token  # None: accept any token
-        self.rate, self.burst = rate, burst
-        self.chat_rate, self.chat_burst = chat_rate, chat_burst
+        self.rate, self.paid_rate = rate, paid_rate
+        self.chat_rate = chat_rate
         self.group_per_minute = group_per_minute
         self.host, self.port = host, port
         self._runner: web.AppRunner | None = None
@@ -278,6 +297,9 @@ class TelegramStub:
         self.chats: dict[Any, dict] = {}
         self.members: dict[tuple[Any, int], str] = {}
         self.failures: dict[str, deque] = defaultdict(deque)
+        self.outages: dict[str, tuple[int, str, float]] = {}  # method → (status, desc, until)
+        self.late: deque[float] = deque()  # delays of the next answers (message delivered)
+        self.late_chats: dict[Any, float] = {}
         self.stats: dict[str, int] = defaultdict(int)
         self._updates: list[dict] = []
         self._history: list[dict] = []
@@ -286,8 +308,10 @@ class TelegramStub:
         self._confirmed = 0
         self._new_update = asyncio.Event() if self._loop_running() else None
         self._sent_event = asyncio.Event() if self._loop_running() else None
-        self._global = TokenBucket(self.rate, self.burst or self.rate) if self.rate else None
-        self._chat_buckets: dict[Any, TokenBucket] = {}
+        # every accepted message; a free one needs < rate in the last second, a paid one
+        # (allow_paid_broadcast) < paid_rate
+        self._global = SlidingWindow(max(self.rate or 1, self.paid_rate), 1.0)
+        self._chat_windows: dict[Any, SlidingWindow] = {}
 
     @staticmethod
     def _loop_running() -> bool:
@@ -332,6 +356,26 @@ class TelegramStub:
         """getChatMember of ``user_id`` in ``chat_id`` answers ``status`` ("creator",
         "administrator", "member", "left", "kicked"); unknown users are "member"."""
         self.members[(chat_id, user_id)] = status
+
+    def outage(self, method: str = "sendMessage", *, status: int = 500,
+               description: str | None = None, seconds: float | None = None) -> None:
+        """Every call of ``method`` fails with ``status`` until :meth:`end_outage` (or for
+        ``seconds``)."""
+        desc = description or {500: "Internal Server Error", 502: "Bad Gateway",
+                               503: "Service Unavailable"}.get(status, "Error")
+        until = time.monotonic() + seconds if seconds is not None else math.inf
+        self.outages[method] = (status, desc, until)
+
+    def end_outage(self, method: str = "sendMessage") -> None:
+        self.outages.pop(method, None)
+
+    def answer_late(self, delay: float, *, count: int | None = None,
+                    chat_ids: Any = None) -> None:
+        """Deliver, but answer ``delay`` seconds late: the next ``count`` sendMessage
+        calls, or every one to ``chat_ids``."""
+        for chat_id in chat_ids or ():
+            self.late_chats[chat_id] = delay
+        self.late.extend([delay] * (count or 0))
 
     def messages_to(self, chat_id: Any) -> list[Sent]:
         return [m for m in self.sent if m.chat_id == chat_id]
@@ -527,6 +571,14 @@ class TelegramStub:
         handler = getattr(self, f"m_{method.lower()}", None)
         if handler is None:
             return self.error(404, "Not Found: method not found")
+        outage = self.outages.get(method)
+        if outage is not None and outage[2] <= time.monotonic():
+            self.outages.pop(method, None)
+            outage = None
+        if outage is not None:
+            self.stats[f"injected_{outage[0]}"] += 1
+            self.attempts.append((method, self._chat_id(params.get("chat_id")), outage[0]))
+            return self.error(outage[0], outage[1])
         if self.failures[method]:
             status, desc, retry_after = self.failures[method].popleft()
             self.stats[f"injected_{status}"] += 1
@@ -566,31 +618,31 @@ class TelegramStub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), left)
 
-    def _rate_limited(self, chat_id: Any) -> int | None:
-        """Seconds to retry after when ``chat_id`` is over a limit, else None (token taken)."""
-        bucket = None
+    def _rate_limited(self, chat_id: Any, paid: bool) -> int | None:
+        """Seconds to retry after when ``chat_id`` is over a limit, else None (counted)."""
+        now = time.monotonic()
+        window = None
         is_group = isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0)
         if is_group and self.group_per_minute:
-            bucket = self._chat_buckets.get(chat_id) or TokenBucket(
-                self.group_per_minute / 60.0, self.group_per_minute)
+            window = self._chat_windows.get(chat_id) or SlidingWindow(
+                math.floor(self.group_per_minute), 60.0)
         elif not is_group and self.chat_rate:
-            bucket = self._chat_buckets.get(chat_id) or TokenBucket(self.chat_rate,
-                                                                   self.chat_burst)
-        if bucket is not None:
-            self._chat_buckets[chat_id] = bucket
-        # check both before taking either token
-        wait = 0.0
-        for b in (self._global, bucket):
-            if b is not None:
-                now = time.monotonic()
-                tokens = min(b.burst, b.tokens + (now - b.at) * b.rate)
-                if tokens < 1.0:
-                    wait = max(wait, (1.0 - tokens) / b.rate)
-        if wait > 0:
+            window = self._chat_windows.get(chat_id) or SlidingWindow.per_second(self.chat_rate)
+        if window is not None:
+            self._chat_windows[chat_id] = window
+        overall = self.paid_rate if paid else self.rate
+        wait = self._global.wait(now, math.floor(overall)) if overall else 0.0
+        if window is not None:
+            wait = max(wait, window.wait(now))
+        if wait > 0:  # check every window before counting in any
             return max(1, math.ceil(wait))
-        for b in (self._global, bucket):
-            if b is not None:
-                b.take()
+        self._global.add(now)
+        if window is not None:
+            window.add(now)
+        self.stats["max_per_second"] = max(self.stats["max_per_second"],
+                                           self._global.count(now))
+        if paid:
+            self.stats["paid"] += 1
         return None
 
     def _check_chat(self, chat_id: Any, method: str) -> web.Response | None:
@@ -645,7 +697,8 @@ class TelegramStub:
         bad = self._check_chat(chat_id, "sendMessage")
         if bad is not None:
             return bad
-        retry = self._rate_limited(chat_id)
+        paid = str(params.get("allow_paid_broadcast", "")).lower() == "true"
+        retry = self._rate_limited(chat_id, paid)
         if retry is not None:
             self.stats["too_many_requests"] += 1
             self.attempts.append(("sendMessage", chat_id, 429))
@@ -670,6 +723,10 @@ class TelegramStub:
         self.stats["sent"] += 1
         if self._sent_event is not None:
             self._sent_event.set()
+        delay = self.late_chats.get(chat_id) or (self.late.popleft() if self.late else 0.0)
+        if delay:  # delivered; the answer comes after the client stopped waiting for it
+            self.stats["late_answers"] += 1
+            await asyncio.sleep(delay)
         return self.ok(self._message(chat_id, msg.message_id, visible))
 
     async def m_editmessagetext(self, params: dict) -> web.Response:
@@ -733,7 +790,8 @@ class TelegramStub:
         bad = self._check_chat(chat_id, "sendDocument")
         if bad is not None:
             return bad
-        retry = self._rate_limited(chat_id)
+        paid = str(params.get("allow_paid_broadcast", "")).lower() == "true"
+        retry = self._rate_limited(chat_id, paid)
         if retry is not None:
             self.stats["too_many_requests"] += 1
             return self.error(429, f"Too Many Requests: retry after {retry}",
@@ -879,6 +937,20 @@ class TelegramStub:
                        retry_after=body.get("retry_after"))
         return web.json_response({"ok": True})
 
+    async def c_outage(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if body.get("end"):
+            self.end_outage(body.get("method", "sendMessage"))
+        else:
+            self.outage(body.get("method", "sendMessage"), status=body.get("status", 500),
+                        description=body.get("description"), seconds=body.get("seconds"))
+        return web.json_response({"ok": True})
+
+    async def c_answer_late(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.answer_late(float(body["delay"]), count=int(body.get("count", 1)))
+        return web.json_response({"ok": True})
+
     async def c_reset(self, request: web.Request) -> web.Response:
         self.reset()
         return web.json_response({"ok": True})
@@ -892,6 +964,8 @@ class TelegramStub:
         app.router.add_post("/_stub/block", self.c_block)
         app.router.add_post("/_stub/not_found", self.c_not_found)
         app.router.add_post("/_stub/fail_next", self.c_fail_next)
+        app.router.add_post("/_stub/outage", self.c_outage)
+        app.router.add_post("/_stub/answer_late", self.c_answer_late)
         app.router.add_post("/_stub/reset", self.c_reset)
         app.router.add_route("*", "/bot{token}/{method}", self.handle)
         return app
@@ -918,7 +992,7 @@ class TelegramStub:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    stub = TelegramStub(token=args.token, rate=args.rate, burst=args.burst,
+    stub = TelegramStub(token=args.token, rate=args.rate, paid_rate=args.paid_rate,
                         chat_rate=args.chat_rate, group_per_minute=args.group_per_minute,
                         host=args.host, port=args.port)
     await stub.start()
@@ -934,8 +1008,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default=None, help="accept only this token")
-    parser.add_argument("--rate", type=float, default=None, help="global messages/second")
-    parser.add_argument("--burst", type=float, default=None, help="global burst (default: rate)")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="messages in any one second (Telegram: 30)")
+    parser.add_argument("--paid-rate", type=float, default=1000.0,
+                        help="the same with allow_paid_broadcast (Telegram: 1000)")
     parser.add_argument("--chat-rate", type=float, default=None, help="per private chat msgs/s")
     parser.add_argument("--group-per-minute", type=float, default=None)
     args = parser.parse_args()
