@@ -14,9 +14,11 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bot import bibtex, reader_commands
+from jobs import site
 from jobs.config import Config, parse_config
 from jobs.service import health
 from jobs.status import status_report
@@ -29,6 +31,7 @@ from jobs.store import crawl as crawl_store
 from jobs.store import curators as cstore
 from jobs.store import feedback as fstore
 from jobs.store import health as hstore
+from jobs.store import site as site_store
 from jobs.store import subscribers as subs
 from jobs.store import summaries as sstore
 from tests import store_seed
@@ -42,11 +45,28 @@ class State:
     fresh: itertools.count = field(default_factory=lambda: itertools.count(10_000_000))
     update_id: itertools.count = field(default_factory=lambda: itertools.count(1))
     recent: store_seed.Recent | None = None  # the last 30 days (store_seed.add_recent)
+    site_dir: Path | None = None  # a built site (or one adopted: adopt_site)
 
 
 def config() -> Config:
     return parse_config({"state_dir": "/nonexistent", "sources": [], "llm": {
-        "model": store_seed.MODEL}, "telegram": {"max_messages_per_second": 1000.0}}, env={})
+        "model": store_seed.MODEL}, "telegram": {"max_messages_per_second": 1000.0},
+        "site": {"languages": list(store_seed.LANGS)}}, env={})
+
+
+def adopt_site(db: Any, cfg: Config, out_dir: Path) -> None:
+    """Make ``out_dir`` a site built in full just now, without building it: its manifest
+    (the settings, the change log's marks). Rendering a million papers' pages takes
+    about an hour; what a rebuild reads and writes does not depend on them."""
+    from jobs.site.build import MANIFEST_VERSION, Settings, _write_manifest
+
+    s = cfg.site
+    settings = Settings(tuple(s.languages or cfg.telegram.languages), s.title, s.base_url,
+                        s.index_days, s.feed_items)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_manifest(out_dir, {"version": MANIFEST_VERSION, "key": settings.key(),
+                              "languages": list(settings.languages),
+                              "marks": site_store.marks(db), "files": 0})
 
 
 def _new_papers(db: Any, state: State, count: int, *, summarized: bool = True) -> list[str]:
@@ -211,6 +231,20 @@ def curators(db, cfg, state) -> None:
                                      "categories": '["cs.CL"]', "tldr": "x"})
 
 
+def site_rebuild(db, cfg, state) -> None:
+    """The site brought up to date after a crawl that found nothing new."""
+    site.build_from_config(db, cfg, state.site_dir)
+
+
+def site_rebuild_new(db, cfg, state) -> None:
+    """The site brought up to date after a crawl that found 4 new papers (summarized,
+    enriched): their pages, the index, the feeds, their topics' feeds, this month's
+    search index."""
+    ids = _new_papers(db, state, 4)
+    site.build_from_config(db, cfg, state.site_dir)
+    _age(db, ids)
+
+
 PATHS: dict[str, Callable[[Any, Config, State], None]] = {
     "status": status,
     "papers --since": papers_since,
@@ -232,6 +266,8 @@ PATHS: dict[str, Callable[[Any, Config, State], None]] = {
     "/exclude": exclude,
     "weekly digest selection": weekly_digest,
     "curators line, candidate facts": curators,
+    "site rebuild, nothing new": site_rebuild,
+    "site rebuild, 4 new papers": site_rebuild_new,
 }
 # owned by the delivery ledger (branch `delivery`): timed by the benchmark, their query
 # plans are that branch's to fix

@@ -271,15 +271,16 @@ def seed(db, *, papers: int, subscribers: int = 10_000, commit_every: int = 2000
 
 def bulk_seed(db, *, papers: int, subscribers: int = 10_000, commit_every: int = 20_000,
               progress: Callable[[int], None] | None = None) -> None:
-    """The same rows as :func:`seed`, inserted in bulk (executemany) with the counter and
-    queue triggers set aside, then the schema's own v2 step restores the triggers and
-    recounts. ``tests/test_hot_queries.py`` checks both give the same store."""
-    from jobs.store import schema_hot
+    """The same rows as :func:`seed`, inserted in bulk (executemany) with the counter,
+    queue and site triggers set aside, then the schema's own v5 step restores its triggers and
+    recounts, and the v6 step restores the site's triggers and indexes the topics.
+    ``tests/test_hot_queries.py`` checks both give the same store."""
+    from jobs.store import schema_curation, schema_hot
 
     crawl_store.sync_sources(db, SOURCES)
     with store.transaction(db):
         add_subscribers(db, subscribers)
-    for name in schema_hot._TRIGGERS:
+    for name in [*schema_hot._TRIGGERS, *schema_curation._TRIGGERS]:
         db.execute(f"drop trigger if exists {name}")
     version = _extractor_version()
     posts = papers // 5
@@ -293,6 +294,7 @@ def bulk_seed(db, *, papers: int, subscribers: int = 10_000, commit_every: int =
         if progress is not None:
             progress(min(posts, start + commit_every) * 5)
     schema_hot.migrate_hot_paths(db)  # triggers back, counters recounted from the rows
+    schema_curation.migrate_curation_hot_paths(db)  # the site's triggers, papers by topic
     # what record_vote left on the voters' rows
     db.execute("update subscribers set weights = ? where chat_id in "
                "(select distinct chat_id from feedback where vote != 0)",
