@@ -48,11 +48,14 @@ PLAN = "plan 3 papers × 10k subscribers"
 
 # -- the cached stores ------------------------------------------------------------------
 def cache_dir() -> Path:
-    """One directory per schema version and builder: a change to either rebuilds."""
+    """One directory per schema version, builder and extractor version (the posts'
+    ``extractor_version``: an older one makes the extract step redo them all): a change
+    to any rebuilds."""
     digest = hashlib.sha1()
     for part in ("tests/store_seed.py", "jobs/store/schema_hot.py", "jobs/store/schema.py",
                  "jobs/store/schema_curation.py"):
         digest.update((ROOT / part).read_bytes())
+    digest.update(str(store_seed._extractor_version()).encode())
     path = Path(tempfile.gettempdir()) / "paperbot-bench-store" / (
         f"v{SCHEMA_VERSION}-{digest.hexdigest()[:10]}")
     path.mkdir(parents=True, exist_ok=True)
