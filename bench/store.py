@@ -1,10 +1,11 @@
 """Store benchmark: every hot path at 10 k, 100 k and 1 M papers, as a ratio to 10 k.
 
 Builds (once, cached under the temp dir) stores with a year of history: proportional
-posts, mentions, summaries (en, ko), sent deliveries and LLM usage, and 10,000
-subscribers (tests/store_seed.py: the product's schema; rows as its writers write them,
-inserted in bulk). Then, pinned to one core, times each path of tests/hot_paths.py
-(best of --reps runs after a warm-up) on a fresh copy of each store.
+posts, mentions, summaries (en, ko), sent deliveries, LLM usage, votes and saves, and
+10,000 subscribers (tests/store_seed.py: the product's schema; rows as its writers write
+them, inserted in bulk). Then, on a fresh copy of each store, adds the present (the last
+30 days: the same at every size), takes its site as built, and, pinned to one core,
+times each path of tests/hot_paths.py (best of --reps runs after a warm-up).
 
     .venv/bin/python bench/store.py                      # 10k, 100k, 1M (first build ~3 min)
     .venv/bin/python bench/store.py --sizes 10000 100000
@@ -47,10 +48,14 @@ PLAN = "plan 3 papers × 10k subscribers"
 
 # -- the cached stores ------------------------------------------------------------------
 def cache_dir() -> Path:
-    """One directory per schema version and builder: a change to either rebuilds."""
+    """One directory per schema version, builder and extractor version (the posts'
+    ``extractor_version``: an older one makes the extract step redo them all): a change
+    to any rebuilds."""
     digest = hashlib.sha1()
-    for part in ("tests/store_seed.py", "jobs/store/schema_hot.py", "jobs/store/schema.py"):
+    for part in ("tests/store_seed.py", "jobs/store/schema_hot.py", "jobs/store/schema.py",
+                 "jobs/store/schema_curation.py"):
         digest.update((ROOT / part).read_bytes())
+    digest.update(str(store_seed._extractor_version()).encode())
     path = Path(tempfile.gettempdir()) / "paperbot-bench-store" / (
         f"v{SCHEMA_VERSION}-{digest.hexdigest()[:10]}")
     path.mkdir(parents=True, exist_ok=True)
@@ -108,7 +113,14 @@ def timed(fn, reps: int) -> float:
 def measure(path: Path, reps: int) -> dict[str, float]:
     db = store.open_db(path)
     cfg = hot_paths.config()
-    state = hot_paths.State(paper=store_seed.arxiv_id(1000))
+    # the present (the last 30 days: the same at every size) is added now, so that the
+    # cached stores' age does not matter
+    recent = store_seed.add_recent(db, subscribers=SUBSCRIBERS)
+    # the site as built in full now (its manifest: rendering every page takes an hour at
+    # 1 M); the rebuilds read and write what changes from here on
+    site_dir = path.with_name(path.stem + "-site")
+    hot_paths.adopt_site(db, cfg, site_dir)
+    state = hot_paths.State(paper=store_seed.arxiv_id(1000), recent=recent, site_dir=site_dir)
     out = {}
     for name, fn in hot_paths.PATHS.items():
         out[name] = timed(lambda fn=fn: fn(db, cfg, state), reps)

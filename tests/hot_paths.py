@@ -14,18 +14,24 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from bot import bibtex, reader_commands
+from jobs import site
 from jobs.config import Config, parse_config
 from jobs.service import health
 from jobs.status import status_report
-from jobs.steps import summary_queue
-from jobs.steps.deliver import deliver_pending, paper_view, plan_deliveries
+from jobs.steps import personalize, summary_queue
+from jobs.steps.deliver import deliver_pending, labels, paper_view, plan_deliveries
 from jobs.steps.extract import extract_pending
 from jobs.steps.summarize import summarize_pending
 from jobs.store import arxiv as arxiv_store
 from jobs.store import crawl as crawl_store
+from jobs.store import curators as cstore
+from jobs.store import feedback as fstore
 from jobs.store import health as hstore
+from jobs.store import site as site_store
 from jobs.store import subscribers as subs
 from jobs.store import summaries as sstore
 from tests import store_seed
@@ -35,14 +41,32 @@ from tests import store_seed
 class State:
     paper: str  # a paper of the seeded history
     lang: str = "en"
-    chat_id: int = 10_000_000
+    chat_id: int = store_seed.READER
     fresh: itertools.count = field(default_factory=lambda: itertools.count(10_000_000))
     update_id: itertools.count = field(default_factory=lambda: itertools.count(1))
+    recent: store_seed.Recent | None = None  # the last 30 days (store_seed.add_recent)
+    site_dir: Path | None = None  # a built site (or one adopted: adopt_site)
 
 
 def config() -> Config:
     return parse_config({"state_dir": "/nonexistent", "sources": [], "llm": {
-        "model": store_seed.MODEL}, "telegram": {"max_messages_per_second": 1000.0}}, env={})
+        "model": store_seed.MODEL}, "telegram": {"max_messages_per_second": 1000.0},
+        "site": {"languages": list(store_seed.LANGS)}}, env={})
+
+
+def adopt_site(db: Any, cfg: Config, out_dir: Path) -> None:
+    """Make ``out_dir`` a site built in full just now, without building it: its manifest
+    (the settings, the change log's marks). Rendering a million papers' pages takes
+    about an hour; what a rebuild reads and writes does not depend on them."""
+    from jobs.site.build import MANIFEST_VERSION, Settings, _write_manifest
+
+    s = cfg.site
+    settings = Settings(tuple(s.languages or cfg.telegram.languages), s.title, s.base_url,
+                        s.index_days, s.feed_items)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_manifest(out_dir, {"version": MANIFEST_VERSION, "key": settings.key(),
+                              "languages": list(settings.languages),
+                              "marks": site_store.marks(db), "files": 0})
 
 
 def _new_papers(db: Any, state: State, count: int, *, summarized: bool = True) -> list[str]:
@@ -131,6 +155,96 @@ def heartbeat(db, cfg, state) -> None:
     sstore.wanted_languages(db, cfg)
 
 
+# -- curation (issue 13) ---------------------------------------------------------------
+def _list(db, state: State, ids: list[str]) -> None:
+    """What a list the reader asked for shows (/top): views, the curators line, buttons."""
+    views = [v for v in (paper_view(db, pid, state.lang) for pid in ids) if v is not None]
+    personalize.list_messages(db, state.chat_id, views, labels(state.lang), header=None,
+                              personal=False)
+
+
+def _top(days: int) -> Callable[[Any, Config, State], None]:
+    def top(db, cfg, state) -> None:
+        """/top: the period's most discussed papers, as a list."""
+        ids = [r["arxiv_id"] for r in cstore.most_discussed(
+            db, since=reader_commands._since(days), limit=reader_commands.TOP_SIZE)]
+        _list(db, state, ids)
+    return top
+
+
+def saved(db, cfg, state) -> None:
+    """/saved: the count and the last saved papers."""
+    sub = subs.get(db, state.chat_id)
+    fstore.saved_count(db, sub["chat_id"])
+    fstore.saved_papers(db, sub["chat_id"], limit=reader_commands.SAVED_SHOWN)
+
+
+def bib(db, cfg, state) -> None:
+    """/bib: every saved paper as BibTeX."""
+    sub = subs.get(db, state.chat_id)
+    bibtex.bibliography(fstore.saved_papers(db, sub["chat_id"]))
+
+
+def _press(action: str) -> Callable[[Any, Config, State], None]:
+    def press(db, cfg, state) -> None:
+        """A 👍 / 👎 / 🔖 press on a message: the vote or save (and the reader's weights),
+        then the keyboard's new state."""
+        sub = subs.get(db, state.chat_id)
+        view = paper_view(db, state.paper, state.lang)
+        if action == "save":
+            fstore.toggle_saved(db, state.chat_id, view.arxiv_id)
+        else:
+            reader_commands._vote(db, sub, view, action)
+        personalize.button_state(db, state.chat_id, [view.arxiv_id])
+    return press
+
+
+def follow(db, cfg, state) -> None:
+    """/follow NAME (and /follow -NAME on the next run)."""
+    sub = subs.get(db, state.chat_id)
+    subs.update_settings(db, state.chat_id,
+                         follows=[] if sub["follows"] else ["Author 7", "Ada Lovelace"])
+
+
+def exclude(db, cfg, state) -> None:
+    """/exclude KEYWORD (and /exclude clear on the next run)."""
+    sub = subs.get(db, state.chat_id)
+    subs.update_settings(db, state.chat_id, excludes=[] if sub["excludes"] else ["cs.RO"])
+
+
+def weekly_digest(db, cfg, state) -> None:
+    """A weekly digest's selection for one reader: the week's papers (their pending
+    rows) as views, what the reader still wants, ranked by curators then recency, the
+    10 most discussed, and the messages with buttons."""
+    sub = subs.get(db, state.chat_id)
+    views = [paper_view(db, pid, sub["lang"]) for pid in state.recent.week]
+    kept, _dropped = personalize.digest_views(db, sub, views, weekly=True)
+    personalize.list_messages(db, state.chat_id, kept, labels(sub["lang"]), header=None,
+                              sub=sub)
+
+
+def curators(db, cfg, state) -> None:
+    """The curators line of a message (blogs and languages per paper), and a planned
+    candidate's facts for the reader profiles (authors, curator count)."""
+    cstore.counts(db, state.recent.ids[:10])
+    personalize.candidate_facts(db, {"arxiv_id": state.paper, "title": "t",
+                                     "categories": '["cs.CL"]', "tldr": "x"})
+
+
+def site_rebuild(db, cfg, state) -> None:
+    """The site brought up to date after a crawl that found nothing new."""
+    site.build_from_config(db, cfg, state.site_dir)
+
+
+def site_rebuild_new(db, cfg, state) -> None:
+    """The site brought up to date after a crawl that found 4 new papers (summarized,
+    enriched): their pages, the index, the feeds, their topics' feeds, this month's
+    search index."""
+    ids = _new_papers(db, state, 4)
+    site.build_from_config(db, cfg, state.site_dir)
+    _age(db, ids)
+
+
 PATHS: dict[str, Callable[[Any, Config, State], None]] = {
     "status": status,
     "papers --since": papers_since,
@@ -141,6 +255,19 @@ PATHS: dict[str, Callable[[Any, Config, State], None]] = {
     "summarize scan": summarize_scan,
     "extract bookkeeping": extract_bookkeeping,
     "heartbeat": heartbeat,
+    "/top week": _top(7),
+    "/top month": _top(30),
+    "/saved": saved,
+    "/bib": bib,
+    "👍 press": _press("up"),
+    "👎 press": _press("down"),
+    "🔖 press": _press("save"),
+    "/follow": follow,
+    "/exclude": exclude,
+    "weekly digest selection": weekly_digest,
+    "curators line, candidate facts": curators,
+    "site rebuild, nothing new": site_rebuild,
+    "site rebuild, 4 new papers": site_rebuild_new,
 }
 # paths whose query plans another branch still had to fix (the delivery ones are done:
 # tests/test_delivery_queries.py)

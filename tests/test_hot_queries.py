@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from jobs import store
+from jobs import site, store
 from jobs.steps.summarize import summarize_pending
 from jobs.store import arxiv as arxiv_store
 from jobs.store import delivery as ledger
@@ -20,7 +20,8 @@ from tests import hot_paths, store_seed
 
 # tables that grow with history (unresolved / title_lookups: being redesigned elsewhere)
 GROWING = {"papers", "mentions", "summaries", "deliveries", "subscribers", "posts",
-           "llm_usage", "crawl_runs", "summary_due"}
+           "llm_usage", "crawl_runs", "summary_due", "feedback", "paper_topics",
+           "site_changes", "site_list_changes"}
 # a SEARCH constrained only by one of these (no range, no LIMIT) still walks a share of
 # the whole history
 FLAGS = {"has_primary", "notify", "active", "lang", "mode", "is_fallback", "lang_ok", "role",
@@ -80,9 +81,10 @@ def full_scans(db, sql: str) -> list[str]:
 def seeded():
     db = store.memory_db()
     store_seed.seed(db, papers=300, subscribers=60)
+    recent = store_seed.add_recent(db, subscribers=60)
     asyncio.run(summarize_pending(db, config=hot_paths.config(), client=None,
                                   langs=list(store_seed.LANGS)))  # the queue exists
-    yield db
+    yield db, recent
     db.conn.close()
 
 
@@ -103,18 +105,31 @@ def test_the_scan_detector_sees_scans(db):
                               "order by first_seen_at, arxiv_id")
 
 
+@pytest.fixture(scope="module")
+def site_dir(seeded, tmp_path_factory):
+    """The seeded store's site, built in full."""
+    out = tmp_path_factory.mktemp("site")
+    site.build_from_config(seeded[0], hot_paths.config(), out)
+    return out
+
+
 @pytest.mark.parametrize("name", [n for n in hot_paths.PATHS if n not in hot_paths.DELIVERY_PATHS])
-def test_hot_path_reads_only_what_it_needs(seeded, name):
-    cfg, state = hot_paths.config(), hot_paths.State(paper=store_seed.arxiv_id(100))
-    ran = statements(seeded, lambda: hot_paths.PATHS[name](seeded, cfg, state))
+def test_hot_path_reads_only_what_it_needs(seeded, name, request):
+    db, recent = seeded
+    cfg = hot_paths.config()
+    state = hot_paths.State(paper=store_seed.arxiv_id(100), recent=recent,
+                            site_dir=request.getfixturevalue("site_dir")
+                            if name.startswith("site") else None)
+    ran = statements(db, lambda: hot_paths.PATHS[name](db, cfg, state))
     assert ran, f"{name} ran no statement"
-    scans = {sql: full_scans(seeded, sql) for sql in ran}
+    scans = {sql: full_scans(db, sql) for sql in ran}
     assert {sql: s for sql, s in scans.items() if s} == {}
 
 
 def test_trigger_statements_read_only_their_rows(seeded):
     """The counters and the summarize queue are kept by triggers: each of their
     statements touches the changed row's neighbours only."""
+    seeded, _ = seeded
     checked = 0
     for name, sql in seeded.execute("select name, sql from sqlite_master where type = 'trigger'"):
         body = re.search(r"\bbegin\b(.*)\bend\s*$", sql, re.IGNORECASE | re.DOTALL).group(1)
@@ -129,9 +144,13 @@ def _counts(db, table="counts"):
     return {(k, s): n for k, s, n in db.execute(f"select key, sub, n from {table} where n != 0")}
 
 
-def test_counters_match_counting_the_tables(db):
+def test_counters_match_counting_the_tables(db, tmp_path):
     store_seed.seed(db, papers=100, subscribers=20)
-    cfg, state = hot_paths.config(), hot_paths.State(paper=store_seed.arxiv_id(10))
+    recent = store_seed.add_recent(db, subscribers=20)
+    cfg = hot_paths.config()
+    state = hot_paths.State(paper=store_seed.arxiv_id(10), recent=recent,
+                            site_dir=tmp_path / "site")
+    hot_paths.adopt_site(db, cfg, state.site_dir)
     for path in hot_paths.PATHS.values():
         path(db, cfg, state)
     hot_paths.plan_three_papers(db, cfg, state)
@@ -168,5 +187,9 @@ def test_bulk_history_is_the_writers_history():
                 "select * from summaries order by arxiv_id, lang",
                 "select * from deliveries order by chat_id, arxiv_id",
                 "select at, day, arxiv_id, lang, model, total_tokens from llm_usage order by id",
+                "select * from feedback order by chat_id, arxiv_id",
+                "select * from paper_topics order by category, first_seen_at, arxiv_id",
+                "select chat_id, topics, follows, excludes, weights from subscribers "
+                "order by chat_id",
                 "select key, sub, n from counts where n != 0 order by key, sub"):
         assert by_writers.execute(sql).fetchall() == in_bulk.execute(sql).fetchall(), sql

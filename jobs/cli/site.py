@@ -18,7 +18,7 @@ SITE_BUILD_SCHEMA = {
         "papers": {**_INT, "description": "papers on the site"},
         "files": {**_INT, "description": "files the site has"},
         "written": {**_INT, "description": "files written this time (new or changed)"},
-        "skipped": {**_INT, "description": "paper pages not rendered: their entry is unchanged"},
+        "skipped": {**_INT, "description": "paper pages not rendered: their paper did not change since the last build"},
         "removed": {**_INT, "description": "files deleted (papers no longer listed)"},
         "seconds": {"type": "number"},
     },
@@ -39,7 +39,8 @@ def build_cmd(ctx: Context, out_dir: str | None, as_json: bool) -> None:
     """Write the static site from the database alone (no network): per language an index
     of recent papers by day, a page per paper (summary, the blogs' words with links,
     curator count, arXiv/PDF/HF links), client-side search, and feed.xml (Atom) +
-    feed.json (JSON Feed 1.1) per language and per topic. Only changed files are
+    feed.json (JSON Feed 1.1) per language and per topic. After the first build, only
+    what changed since the last one is read and rendered, and only changed files are
     rewritten; serve the directory with any static web server."""
     from jobs.site import build_from_config
 

@@ -35,12 +35,16 @@ def counts(db: sqlite_utils.Database, arxiv_ids: Sequence[str]) -> dict[str, tup
 def most_discussed(db: sqlite_utils.Database, *, since: str, limit: int = 10,
                    min_blogs: int = 1) -> list[dict]:
     """Papers discussed in posts dated at/after ``since``: most blogs first, then most
-    languages, then the latest post. Each: arxiv_id, blogs, langs, last_at."""
+    languages, then the latest post. Each: arxiv_id, blogs, langs, last_at.
+
+    Reads the period's posts (``posts_discussed_at``) and their mentions: CROSS JOIN
+    keeps the posts the outer loop, or SQLite walks every mention in paper order to
+    save the GROUP BY's sort."""
     return [{"arxiv_id": r[0], "blogs": r[1], "langs": r[2], "last_at": r[3]}
             for r in db.execute(
                 "select m.arxiv_id, count(distinct s.source) as blogs, "
                 f"count(distinct coalesce(m.lang, s.lang)) as langs, max({_DATE}) as last_at "
-                f"from posts s join mentions m on m.post_id = s.id "
+                f"from posts s cross join mentions m on m.post_id = s.id "
                 f"where {_DATE} >= ? and m.role = 'primary' group by m.arxiv_id "
                 "having blogs >= ? order by blogs desc, langs desc, last_at desc, "
                 "m.arxiv_id desc limit ?", [since, min_blogs, limit])]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from .schema_curation import migrate_curation_hot_paths
 from .schema_hot import migrate_hot_paths
 
 
@@ -405,9 +406,15 @@ def _v6_delivery(db: sqlite_utils.Database) -> None:
                "where state = 'pending'")
 
 
+def _v7_curation_hot_paths(db: sqlite_utils.Database) -> None:
+    """Issue 15 for issue 13's features: the static site's change log and topic index, so
+    that a rebuild after a crawl reads what changed (jobs/store/schema_curation.py)."""
+    migrate_curation_hot_paths(db)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial, _v2_summaries_on_demand, _v3_title_resolution, _v4_curation,
-    migrate_hot_paths, _v6_delivery]
+    migrate_hot_paths, _v6_delivery, _v7_curation_hot_paths]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

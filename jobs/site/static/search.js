@@ -1,5 +1,6 @@
-// Client-side search over search.json: every word typed must appear in the title, the
-// translated title, an author or the arXiv ID (case-insensitive). No server needed.
+// Client-side search: every word typed must appear in the title, the translated title,
+// an author or the arXiv ID (case-insensitive). No server needed. search.json lists the
+// index's files (one per month, newest first), loaded once on the first key press.
 (function () {
   "use strict";
   var input = document.getElementById("q");
@@ -39,9 +40,18 @@
       return words.every(function (w) { return text.indexOf(w) !== -1; });
     }));
   }
+  var loading = null;
+  function json(res) { return res.json(); }
+  function load() {
+    var index = input.getAttribute("data-index");
+    var base = index.slice(0, index.lastIndexOf("/") + 1);
+    return fetch(index).then(json).then(function (list) {
+      return Promise.all(list.months.map(function (url) { return fetch(base + url).then(json); }));
+    }).then(function (months) { records = [].concat.apply([], months); });
+  }
   input.addEventListener("input", function () {
     if (records) { run(); return; }
-    fetch(input.getAttribute("data-index")).then(function (res) { return res.json(); })
-      .then(function (data) { records = data; run(); });
+    if (!loading) { loading = load(); }
+    loading.then(run);
   });
 }());
