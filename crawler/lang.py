@@ -27,8 +27,8 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 def _script(sample: str) -> str | None:
     """The language the script of a non-Latin sample decides among the five: Hangul → ko,
-    kana → ja, Cyrillic → ru; None when it takes the model (Han characters alone: Chinese
-    or Japanese; scripts mixed)."""
+    kana → ja, Cyrillic → ru, a dozen Han characters without kana → zh; None when it takes
+    the model (a few Han characters alone; scripts mixed)."""
     hangul = _HANGUL.search(sample) is not None
     kana = _KANA.search(sample) is not None
     cyrillic = _CYRILLIC.search(sample) is not None
@@ -40,7 +40,9 @@ def _script(sample: str) -> str | None:
         return "ja"
     if cyrillic:
         return None if _HAN.search(sample) else "ru"
-    return None
+    # Han characters only: Japanese prose cannot go a sentence without kana (の, は, を…);
+    # a few characters (a title, a term) are left to the model
+    return "zh" if len(_HAN.findall(sample)) >= 12 else None
 
 
 _detector = None

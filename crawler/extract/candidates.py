@@ -25,6 +25,7 @@ from .lines import Line
 from .segment import Entry
 
 MAX_CANDIDATES = 8
+SPAN_LINES = 8  # an entry names its paper near its top; the rest of a long discussion adds no names
 
 _SPLITTERS = re.compile(r"\s+/\s+|\s*[|｜]\s*|\s*[:：]\s+|\s*：\s*|\s+[—–-]{1,2}\s+|\s*——\s*")
 _BRACKETED = re.compile(r"[(（\[「『【《\"“]\s*([^()（）\[\]「」『』【】《》\"“”]{2,300}?)\s*[)）\]」』】》\"”]")
@@ -102,7 +103,7 @@ def title_candidates(lines: list[Line], e: Entry, post_title: str | None = None)
             if k == 0:  # the coined names of the title come right after it ("SAM 2, first look: …")
                 for m in _COINED.finditer(part):
                     add(m.group(0), 0)
-    span = range(e.start, e.end)
+    span = range(e.start, min(e.end, e.start + SPAN_LINES))
     opener = lines[e.start] if e.start < len(lines) else None
     if opener is not None and opener.body and opener.body != e.title:
         for part in _parts(names.clean_title(opener.body)):
@@ -138,7 +139,10 @@ def title_candidates(lines: list[Line], e: Entry, post_title: str | None = None)
     for j in span:
         for m in _COINED.finditer(lines[j].text):
             coined[m.group(0)] = coined.get(m.group(0), 0) + 1
+    before = len(ranked)
     for name in sorted(coined, key=lambda n: -coined[n]):
+        if len(ranked) - before >= MAX_CANDIDATES:
+            break  # ranked last: more of them could never be kept
         add(name, 6)
     if e.kind == "single":
         for k, part in enumerate(_parts(post_title or "")):

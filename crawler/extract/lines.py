@@ -139,6 +139,9 @@ _NOT_A_TITLE = re.compile(
     r"|sep|oct|nov|dec)[a-z]* \d{4}\b", re.I)
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _coined(word: str) -> bool:
     """A one-word name a paper goes by: "LoRA", "Phi-3", "FlashAttention", "GPT4"."""
     return word[0].isupper() and (any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word))
@@ -154,7 +157,8 @@ def title_like(text: str) -> bool:
     last = t[-1]
     if last in P.SENTENCE_END and not (last in "?？" and len(t) < 160) and not t.endswith("..."):
         return False
-    if t.count("。") or t.count(". ") > 1 or _SENTENCE_BREAK.search(t) or _NOT_A_TITLE.search(t):
+    if t.count("。") or t.count(". ") > 1 or ("." in t or "!" in t) and _SENTENCE_BREAK.search(t) \
+            or _NOT_A_TITLE.search(t):
         return False
     latin_words = len(P.LATIN_WORD.findall(t))
     cjk = len(P.CJK.findall(t))
@@ -164,8 +168,7 @@ def title_like(text: str) -> bool:
         return False
     if latin_words + cyr > 32 or cjk > 60:
         return False
-    digits = sum(ch.isdigit() for ch in t)
-    return digits * 2 < len(t)
+    return len(_DIGIT.findall(t)) * 2 < len(t)
 
 
 def annotate(lines: list[Line], ids_of) -> None:

@@ -67,6 +67,9 @@ _TITLE_WORDS = frozenset(["a", "an", "the", "of", "for", "with", "via", "from", 
 def author_line(text: str) -> tuple[str, ...] | None:
     """A line that is only an author list: ``A, B, C``, ``(A, B)``, ``A and B`` (an
     affiliation after a dash is dropped: ``Snell, Lee, Xu, Kumar — UC Berkeley``)."""
+    if len(text) > 1200 or not ("," in text or "，" in text or "、" in text or " and " in text
+                                or " & " in text or text.lstrip()[:1] in ("(", "（")):
+        return None  # every form below lists names with one of these, or in parentheses
     t = re.split(r"\s+[—–]\s+|\s+-\s+", text.strip(), maxsplit=1)[0].strip()
     if len(t) > 600 or not t:
         return None
