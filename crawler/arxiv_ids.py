@@ -26,7 +26,7 @@ OLD_ARCHIVES = frozenset(["acc-phys", "adap-org", "alg-geom", "ao-sci", "astro-p
 
 _ID = (r"(?:(?P<new>\d{4}\.\d{4,5})"
        r"|(?P<old>[a-z]+(?:-[a-z]+)?(?:\.[a-z]{2,}(?:-[a-z]{2,})?)?/\d{7}))"
-       r"(?:v\d+)?(?![\w-])")
+       r"(?:v\d+)?(?:(?![\w-])|(?=(?-i:[A-Z][a-z])))")  # also "…13971This": a glued word
 
 _PREFIX = (
     r"(?:"
@@ -40,7 +40,8 @@ _PREFIX = (
 )
 
 _FIND = re.compile(_PREFIX + _ID, re.IGNORECASE)
-# "(?![\w-])" above rejects "2401.10020abc" and "2401.100201"; ".pdf", ",", ")" etc. may follow.
+# "(?![\w-])" above rejects "2401.10020abc" and "2401.100201"; ".pdf", ",", ")" etc. may follow,
+# and so may a capitalised word glued on by a text dump ("arXiv:2302.13971This survey").
 _BARE = re.compile(r"\s*(?:arxiv\s*:?\s*)?" + _ID + r"[\s.,;:)\]}>'\"]*", re.IGNORECASE)
 _ARXIV_LINK = re.compile(
     r"^(?:https?://)?(?:www\.|export\.|browse\.)?arxiv\.org/(?:abs|pdf|html|format|ps)/"

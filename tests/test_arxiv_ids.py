@@ -28,6 +28,8 @@ CASES = [
     ("2401.00000", None),
     ("2401.100201", None),  # 6 digits
     ("2401.10020abc", None),
+    ("arXiv:2302.13971This survey reviews", "2302.13971"),  # a page's text dump glues words on
+    ("arXiv:2302.13971this", None),
     ("12345.67890", None),
     ("", None),
     (None, None),

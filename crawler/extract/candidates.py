@@ -39,7 +39,8 @@ _LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-‐'’.,:;&+/ ]*[A-Za-z0-9)]")
 _COINED = re.compile(  # longest forms first: "SAM 2" before "SAM", "Llama-3-V" before "Llama"
     r"(?<![\w-])(?:[A-Z][A-Za-z]{1,15} \d(?:\.\d)?(?![\d.])"
     r"|[A-Z][A-Za-z0-9]*(?:[-‐][a-z]+)*(?:[-‐][A-Z0-9][A-Za-z0-9]*)(?:[-‐][A-Za-z0-9]+)*"
-    r"|[A-Z][A-Za-z]+\d+(?:\.\d+)?[A-Za-z]*|[A-Z]+[a-z]+[A-Z][A-Za-z]*|[A-Z][a-z]*[A-Z]+[a-z]*[A-Za-z]*)(?![\w-])")
+    r"|[A-Z][A-Za-z]+\d+(?:\.\d+)?[A-Za-z]*|[A-Z]+[a-z]+[A-Z][A-Za-z]*|[A-Z][a-z]*[A-Z]+[a-z]*[A-Za-z]*"
+    r"|[a-z]{1,2}[A-Z][A-Za-z0-9]*(?:[-‐][A-Za-z0-9]+)*)(?![\w-])")  # "xLSTM", "rStar-Math", "mPLUG-Owl"
 # names too generic to find one paper by
 _GENERIC = frozenset(map(str.lower, """AI LLM LLMs GPT GPU GPUs CPU API APIs NLP CV ML RL RLHF SFT MoE
     ChatGPT GPT-4 GPT-4o GPT-3 GPT-3.5 OpenAI DeepMind Google Meta Microsoft NVIDIA HuggingFace

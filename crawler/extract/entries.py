@@ -21,6 +21,7 @@ from .segment import (
     Entry,
     _authors_line,
     _opener_ok,
+    _title_link,
     backward,
     bare_link_lists,
     find_anchors,
@@ -189,7 +190,9 @@ def _complete(lines: list[Line], e: Entry) -> None:
                 head = _HEAD.split(body, maxsplit=1)[0]  # "Name: what it does" keeps its colon
             if paren:
                 candidates.append(paren)
-            elif head != body and (len(body) > 100 or not names.title_ok(names.clean_title(body))):
+            elif head != body and not (opener.link_only and opener.links) and (
+                    len(body) > 100 or not names.title_ok(names.clean_title(body))):
+                # (a heading that is one link is a title, however long: no description in it)
                 ta = names.title_authors(head.strip())  # "DDPM — Ho, Jain, Abbeel, 2020. …"
                 head_title = ta[0] if ta else names.clean_title(head)
                 coined = _COINED.search(head_title)
@@ -212,7 +215,9 @@ def _complete(lines: list[Line], e: Entry) -> None:
                 candidates.append(lk.text)
     nxt = next((j for j in range(e.start + 1, min(e.end, e.start + 3)) if lines[j].text.strip()), None)
     below = lines[nxt] if nxt is not None else None
-    if below is not None and nxt not in e.skip and (below.title_like or _opens_with_title(below)) \
+    own_title = e.anchor == e.start and e.link is not None and opener.lead is e.link and _title_link(opener)
+    if below is not None and nxt not in e.skip and not own_title \
+            and (below.title_like or _opens_with_title(below)) \
             and (not below.links or _opens_with_title(below)) \
             and names.title_ok(names.clean_title(below.body)) and len(below.body.split()) >= 2:
         ta = names.title_authors(below.body)
@@ -228,6 +233,9 @@ def _complete(lines: list[Line], e: Entry) -> None:
             candidates.insert(0, title)
             e.skip.add(nxt)
             e.titled_by = "title-line" if strong else ""
+    if e.text_id and e.anchor is not None and (m := _AFTER_ID.search(lines[e.anchor].text)) \
+            and names.title_ok(t := names.clean_title(m.group(1))):
+        candidates.insert(0, t)  # "论文为：[2403.01744] NoteLLM: A Retrievable …": arXiv's page title
     english = [c for c in candidates if c and names.title_ok(c)]
     e.title = (english or candidates or [None])[0]
 
@@ -294,6 +302,9 @@ def single(lines: list[Line], post_title: str | None, excluded: set[int], anchor
         e.skip.update(chosen.skip)
         if not e.authors and e.link is not None:
             e.authors = _authors_after_link(lines[chosen.line], e.link)
+        if e.title is None and chosen.text_id and (m := _AFTER_ID.search(lines[chosen.line].text)) \
+                and names.title_ok(t := names.clean_title(m.group(1))):
+            e.title = t  # "论文为：[2403.01744] NoteLLM: A Retrievable …": arXiv's page title
         if e.title is None:
             if post_title:
                 e.title = names.paren_title(post_title) or post_title.strip()
@@ -304,6 +315,16 @@ def single(lines: list[Line], post_title: str | None, excluded: set[int], anchor
     if named is not None:  # the link the post's title or first sentence presents
         e.anchor, e.link = named
         e.title = e.title or names.clean_title(named[1].text)
+        return [e]
+    shared = _shared_link(lines, excluded)
+    if shared is not None:  # a short post sharing one paper: "fascinating read https://arxiv.org/…"
+        e.anchor, e.link, e.text_id = shared
+        return [e]
+    presented = _presented_id(lines, excluded)
+    if presented is not None:  # "对应的论文为：[2403.01744] NoteLLM: …" with no link at all
+        e.anchor, e.text_id, title = presented
+        e.title = e.title or title
+        e.skip.add(presented[0])
         return [e]
     cited = _bibtex_paper(lines)
     if cited is not None:  # a code README / project page: the one paper its BibTeX cites
@@ -330,6 +351,11 @@ def single(lines: list[Line], post_title: str | None, excluded: set[int], anchor
             e.title = e.title or title
             e.flag = "post-title"
             return [e]
+    prose = _prose_title(lines, excluded)
+    if prose and not any(line.ids for line in lines):
+        e.title = e.title or prose
+        e.flag = "named"
+        return [e]
     # a post about one paper it names only in its headline or opening ("Meta выкатила SAM 2",
     # "🐍 Mamba — new SSM…", "Phi-3 로컬에서 돌려보고…"): found by those names, if anywhere
     named = _headline_names(lines, post_title)
@@ -338,6 +364,20 @@ def single(lines: list[Line], post_title: str | None, excluded: set[int], anchor
         e.flag = "named"
         return [e]
     return []
+
+
+def _prose_title(lines: list[Line], excluded: set[int]) -> str | None:
+    """The English title a native-language post introduces in its prose as the paper it
+    reads ("…という論文を読んでみる", "논문 「…」", "статью «…»"), when it names one."""
+    found: list[str] = []
+    for j, line in enumerate(lines[:80]):
+        if j in excluded or not line.other:
+            continue
+        for m in P.PROSE_TITLE.finditer(line.text):
+            title = names.clean_title((m.group("a") or m.group("b") or "").strip(" .,:;"))
+            if names.title_ok(title) and len(title.split()) >= 3 and title not in found:
+                found.append(title)
+    return found[0] if len(found) == 1 else None
 
 
 def _link_post_title(lines: list[Line], post_title: str | None) -> str | None:
@@ -402,6 +442,48 @@ def _named_paper_link(lines: list[Line], post_title: str | None, excluded: set[i
             if j in opening and lk is line.paper_link and names.title_ok(names.clean_title(lk.text)) \
                     and _PRESENTING.search(line.text[max(0, lk.start - 40):lk.start].rstrip(" ,「『“\"(（")):
                 return j, lk
+    return None
+
+
+def _shared_link(lines: list[Line], excluded: set[int]):
+    """A short post (a social post, a channel message) whose one arXiv ID is what it shares:
+    (line, link, text ID) of it, or None."""
+    text = [ln for j, ln in enumerate(lines) if j not in excluded and ln.text.strip()]
+    ids = {i for ln in text for i in ln.ids}
+    if len(ids) != 1 or sum(len(ln.text) for ln in text) > 400 or len(text) > 4:
+        return None
+    for j, line in enumerate(lines):
+        if j not in excluded and line.ids:
+            link = next((lk for lk in line.links if lk.arxiv_id), None)
+            return j, link, None if link else line.ids[0]
+    return None
+
+
+_AFTER_ID = re.compile(r"\d{4}\.\d{4,5}(?:v\d+)?\]\s*(.+?)(?:\s*\[\d{1,3}\])?\s*$")
+
+
+# "…的论文为:", "論文：", "The paper:", "Статья —": the ID that follows is the post's paper
+_INTRODUCED = re.compile(r"(?i)(?:论文|論文|논문|paper|стать[яи]|препринт)\s*(?:为|為|是|は)?\s*[:：—-]$"
+                         r"|(?:论文|論文)(?:为|為|是)$")
+
+
+def _presented_id(lines: list[Line], excluded: set[int]) -> tuple[int, str, str | None] | None:
+    """The one arXiv ID (written as text, no link) a post introduces as its paper: "the
+    paper:" / "论文为:" / "論文:" right before it, among the post's first lines, and no other
+    ID before it. With the title written after it, when there is one."""
+    for j, line in enumerate(lines[:30]):
+        if not line.ids:
+            continue
+        if j in excluded or any(lk.arxiv_id for lk in line.links):
+            return None
+        ident = line.ids[0]
+        at = line.text.find(ident)
+        if at < 0 or not _INTRODUCED.search(line.text[max(0, at - 40):at].rstrip(" [【(（「『“\"")):
+            return None
+        rest = re.sub(r"^(?:v\d+)?[\]】)）]?\s*[:：-]?\s*", "", line.text[at + len(ident):])
+        rest = re.sub(r"\s*\[\d{1,3}\]\s*$", "", rest)  # a footnote mark
+        title = names.clean_title(rest) if rest else None
+        return j, ident, title if title and names.title_ok(title) else None
     return None
 
 

@@ -87,6 +87,8 @@ def is_paper_href(href: str, arxiv_id: str | None, bad: bool) -> bool:
 # ----------------------------------------------------------------------------- features
 
 _TAIL_ID = re.compile(r"(?:^|[\s(（\[])(\d{4}\.\d{4,5})(?:v\d{1,2})?[)）\]]?\s*$")
+# "[2403.01744] NoteLLM: A Retrievable …": an arXiv page's own title, copied
+_PAGE_TITLE_ID = re.compile(r"\[(\d{4}\.\d{4,5})(?:v\d{1,2})?\]\s*(?=[A-Z])")
 _LATIN_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _OTHER_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0400-\u04ff]")
 
@@ -191,6 +193,9 @@ def _annotate_line(line: Line, ids_of) -> None:
             ids.append(ident)
     if not ids and (m := _TAIL_ID.search(text)) and (ident := parse_arxiv_id(m.group(1))):
         ids.append(ident)  # "SmoothQuant: … (ICML 2023) 2211.10438": an item's bare ID, last
+    if not ids and "[" in text and (m := _PAGE_TITLE_ID.search(text)) \
+            and (ident := parse_arxiv_id(m.group(1))):
+        ids.append(ident)
     line.ids = ids
     line.latin = _latin_letters(text)
     line.other = len(_OTHER_CHAR.findall(text)) if not text.isascii() else 0

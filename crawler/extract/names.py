@@ -123,8 +123,9 @@ def title_ok(text: str) -> bool:
         return False
     latin = len(P.LATIN.findall(text))
     if len(words) == 1 and not (len(text) >= 3 and (any(c.isupper() for c in text[1:])
-                                                    or any(c.isdigit() for c in text))):
-        return False  # one plain word is not a title; "LoRA", "Phi-3", "DeepSeek" are
+                                                    or any(c.isdigit() for c in text)
+                                                    or re.fullmatch(r"[A-Z][a-z]+-[a-z]{3,}", text))):
+        return False  # one plain word is not a title; "LoRA", "Phi-3", "Super-convergence" are
     return latin >= 3 and len(P.OTHER_SCRIPT.findall(text)) <= 0.1 * latin
 
 
@@ -137,7 +138,9 @@ def clean_title(text: str) -> str:
     text = P.BULLET.sub("", text, count=1).strip()
     text = _SYMBOLS_HEAD.sub("", text)
     text = text.strip("#*•·:：-–— \"'“”「」『』【】")
-    text = _TAG_HEAD.sub("", text)
+    tagged = _TAG_HEAD.sub("", text)
+    if tagged != text:  # "[arXiv24] ✅ Title": the decoration after the tag too
+        text = _SYMBOLS_HEAD.sub("", tagged).strip()
     text = _LINK_TAGS_TAIL.sub("", text)
     text = _YEAR_TAIL.sub("", text)
     for sep in _SEPARATORS:
@@ -148,6 +151,13 @@ def clean_title(text: str) -> str:
             if latin_part(left) and not latin_part(right):
                 return left.strip()
     return text.strip()
+
+
+def title_cased(text: str) -> bool:
+    """Most longer words capitalised, as English paper titles are written ("Embodied LLM
+    Agents Learn to Cooperate in Organized Teams"), unlike a sentence."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'’+-]*", text) if len(w) >= 4]
+    return len(words) >= 2 and sum(w[0].isupper() for w in words) >= 0.75 * len(words)
 
 
 def latin_part(text: str) -> bool:

@@ -63,6 +63,7 @@ _URL = re.compile(
     r"(?:https?://|www\.|(?<![\w./@-])(?:arxiv\.org|huggingface\.co/papers|alphaxiv\.org|ar5iv\.org|openreview\.net)/)"
     r"[^\s<>\"'（）【】「」，。、；！？]+", re.I)
 _MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
+_MD_BADGE = re.compile(r"\[!\[([^\]\n]{0,100})\]\([^)\s]+(?:\s+\"[^\"]*\")?\)\]\((\S+?)\)")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+")
 _MD_HR = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
@@ -102,6 +103,8 @@ def _finish(raw: str, links: list[tuple[str, str]], hint: str) -> Line | None:
     """A line from its raw text and its ``<a>`` (href, text) pairs in order: whitespace
     collapsed, Markdown links/emphasis/heading marks resolved, bare URLs made links."""
     text = " ".join(raw.split())
+    if "[![" in text:  # a badge: [![arXiv](shields.io/…)](https://arxiv.org/…): the link, alt as text
+        text = _MD_BADGE.sub(r"[\1](\2)", text)
     if "](" in text:
         md: list[tuple[str, str]] = []
 
@@ -247,7 +250,8 @@ def tabulate(lines: list[Line]) -> list[Line]:
 # ----------------------------------------------------------------------------- HTML
 
 class _Builder:
-    __slots__ = ("lines", "parts", "links", "bold", "li", "heading", "strong", "base", "marker")
+    __slots__ = ("lines", "parts", "links", "bold", "li", "heading", "strong", "base", "marker",
+                 "markdown")
 
     def __init__(self, base: str | None = None) -> None:
         self.base = base
@@ -259,6 +263,7 @@ class _Builder:
         self.li = 0
         self.heading = 0
         self.marker: str | None = None  # "3. ": an <ol> item's number, for its first line
+        self.markdown = False  # Markdown with inline HTML: blank lines in text end a line
 
     def flush(self) -> None:
         raw = "".join(self.parts)
@@ -280,11 +285,21 @@ class _Builder:
 
 
 def _walk(node: Tag, b: _Builder, bold: bool) -> None:
+    after_chip = False
     for child in node.children:
         if isinstance(child, NavigableString):
             if isinstance(child, Comment):
                 continue
             s = str(child)
+            after_chip = False
+            if b.markdown and "\n" in s and _BLANK_LINE.search(s):
+                # Markdown with inline HTML (a README, a docs page): a blank line ends a paragraph
+                first, *rest = _BLANK_LINE.split(s)
+                b.parts.append(first)
+                for part in rest:
+                    b.flush()
+                    b.parts.append(part)
+                continue
             b.parts.append(s)
             if bold:
                 b.bold += len(s) - s.count(" ")
@@ -292,6 +307,16 @@ def _walk(node: Tag, b: _Builder, bold: bool) -> None:
         if not isinstance(child, Tag):
             continue
         name = child.name
+        if name in _CHIPS:
+            if after_chip and b.parts and b.parts[-1][-1:].isdigit():
+                # <span>arXiv 2607.26998</span><span>LLM</span>: a number then a word, two
+                # boxes; but <span>2501.1</span><span>2948</span> is one number cut in two
+                head = next(iter(child.strings), "")[:1]
+                if head.isalpha():
+                    b.parts.append(" ")
+            after_chip = True
+        else:
+            after_chip = False
         if name == "br":
             b.flush()
         elif name == "hr":
@@ -338,6 +363,13 @@ def _walk(node: Tag, b: _Builder, bold: bool) -> None:
             b.strong.append("".join(b.parts[start:]))
         else:
             _walk(child, b, bold)
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_MARKDOWN_LINE = re.compile(r"(?m)^(?:#{1,6} \S|[-*] \S|\d{1,3}\. \S|---\s*$|\[[^\]]+\]\([^)]+\))")
+# inline boxes a page lines up without spaces (tags, chips, metadata)
+_CHIPS = frozenset(["span", "a", "time", "code", "small", "label", "abbr", "cite", "em", "i",
+                    "strong", "b", "mark", "sup", "sub"])
 
 
 def _walk_ol(ol: Tag, b: _Builder, bold: bool) -> None:
@@ -508,6 +540,7 @@ def page_lines(content: str, base_url: str | None = None) -> list[Line]:
         return text_lines(content)
     soup = BeautifulSoup(content, "lxml")
     b = _Builder(base_url)
+    b.markdown = len(_MARKDOWN_LINE.findall(content[:20000])) >= 3
     for root in _body_roots(soup, content):
         _strip_chrome(soup, root)
         _walk(root, b, False)

@@ -28,14 +28,17 @@ _CLOSE = r"\s*[】\])）」』]?\s*"
 # the paper itself
 PAPER_WORDS = (
     r"paper(?:\s*(?:link|url|page|pdf|here))?|the paper|read the paper|link to (?:the )?paper"
-    r"|arxiv(?:\s*(?:link|paper|page|id))?|pdf|preprint|full paper|publication"
+    r"|arxiv(?:[\s_-]*(?:link|paper|page|id|url|abs))?|pdf(?:[\s_-]*(?:url|link))?|preprint|full paper"
+    r"|publication|paper[_-](?:url|link)"  # YAML front matter: "arxiv_url: …", "pdf_url: …"
     r"|论文(?:链接|地址|网址|下载|原文|链接地址|传送门)?|paper\s*地址|原论文|文章链接|文献链接"
+    r"|(?:对应|對應|相应|相應)的?(?:论文|論文)(?:为|為|是)?|(?:论文|論文)(?:为|為|是)"
     r"|論文(?:リンク|URL|へのリンク|はこちら)?|원\s*논문|논문(?:\s*링크|\s*주소|\s*원문)?"
     r"|стать[яи](?:\s*на\s*arxiv)?|ссылка на статью|препринт|оригинал статьи|пейпер|папира"
 )
 # a bare "link:" is the paper's only when it links a paper
 LINK_WORDS = (r"links?|urls?|链接|地址|网址|传送门|リンク|링크|주소|ссылк[аи]|линк"
-              r"|原文(?:链接|地址)?|原論文|원문|оригинал(?:\s*статьи)?|original(?:\s*paper)?|source")
+              r"|原文(?:链接|地址)?|原論文|원문|оригинал(?:\s*статьи)?|original(?:\s*paper)?|source"
+              r"|출처|来源|出处|出典|источник")
 # other resources of the same entry: never its primary
 RESOURCE_WORDS = (
     r"code|github|repo(?:sitory)?|project(?:\s*page)?|homepage|demo|blog(?:\s*post)?|website"
@@ -163,5 +166,12 @@ CITATION_NOTE = re.compile(r"^[(（]?[^()（）]{0,80}(?:et al\.?|(?:19|20)\d\d)
 STRONG_PAPER_HINT = re.compile(
     r"\b(?:paper|preprint|arxiv|technical report|tech report|the authors)\b|препринт|авторы\s+(?:статьи|предлага)"
     r"|(?<!этой )(?<!данной )(?<!нашей )(?<!моей )(?<!прошлой )\bстать[июяе]\b|техотч[её]т|техническ\w+\s+отч[её]т"
+    r"|\bаннотаци[яи]\b|(?:представлен|предложен)\w*\s+(?:новый\s+)?(?:метод|подход|фреймворк)"
     r"|论文|技术报告|論文|テクニカルレポート|技術レポート"
     r"|논문|기술\s*리포트|기술\s*보고서", re.I)
+# a paper named in the prose of a native-language post: "Incorporating BERT into Neural
+# Machine Translationという論文を読んで", "…라는 논문", "论文《…》", "статью «…»"
+PROSE_TITLE = re.compile(
+    r"(?P<a>[A-Z][A-Za-z0-9][A-Za-z0-9:;,'’&+\-. ]{8,250}?)\s*(?:という(?:題名の)?論文|って論文|の論文を"
+    r"|(?:이)?라는\s*논문|논문인)"
+    r"|(?:论文|論文|논문|стать[юяи]|paper)\s*[《「『“\"«]\s*(?P<b>[A-Z][^》」』”\"»]{8,250}?)\s*[》」』”\"»]")

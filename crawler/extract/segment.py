@@ -130,8 +130,14 @@ def find_anchors(lines: list[Line], excluded: set[int]) -> dict[int, Anchor]:
     out: dict[int, Anchor] = {}
     pending: int | None = None  # a label line waiting for its link
     for i, line in enumerate(lines):
-        if i in excluded or line.table or line.hint == "hr":
+        if i in excluded or line.hint == "hr":
             pending = None
+            continue
+        if line.table:
+            pending = None
+            if line.ids and (m := _OPENING_ID.match(line.text)) and m.group(1) == line.ids[0]:
+                # a metadata box "arXiv: 2603.03756 | Lab: … | ⬆️ 74" (not a table of papers)
+                out[i] = Anchor(i, None, line.ids[0], True)
             continue
         if line.label in ("paper", "link") and not line.links and not line.ids \
                 and not line.label_rest.strip(" :：-–—→"):
@@ -161,7 +167,14 @@ def find_anchors(lines: list[Line], excluded: set[int]) -> dict[int, Anchor]:
             out[i] = Anchor(i, line.lead, None, bool(P.LINK_TEXT_LABEL.match(line.lead.text or "")))
         elif line.link_only and not line.links and line.ids:
             out[i] = Anchor(i, None, line.ids[0], False)
+        elif not line.links and line.ids and (m := _OPENING_ID.match(line.text)) \
+                and m.group(1) == line.ids[0] and len(line.text) - m.end() <= 80:
+            # "arXiv 2607.26998 · cs.CL · LLM Safety": an entry's ID line and its tags
+            out[i] = Anchor(i, None, line.ids[0], True)
     return out
+
+
+_OPENING_ID = re.compile(r"^\s*arxiv\s*[:：]?\s*(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I)
 
 
 # ----------------------------------------------------------------------------- openers
@@ -280,8 +293,9 @@ def backward(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) 
     use_near = near * 2 > len(groups)
     openers: list[int | None] = []
     for k, cands in enumerate(gaps):
-        if not cands:
-            openers.append(None)
+        head = lines[groups[k][0]]
+        if not cands or (head.lead is not None and _title_link(head)):
+            openers.append(None)  # none, or the anchor is its own title ("- [Name](arXiv) — note")
         elif use_near:
             openers.append(cands[-1])
         elif k == 0 and len(groups) > 1:
@@ -291,10 +305,20 @@ def backward(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) 
         else:
             openers.append(cands[0])
     entries = []
+    own: list[Entry] = []  # entries whose anchor line is their own title
     for g, opener in zip(groups, openers, strict=True):
         start = opener if opener is not None else g[0]
-        entries.append(_entry_at(lines, start, anchors[g[0]], [anchors[i] for i in g], "section"))
+        e = _entry_at(lines, start, anchors[g[0]], [anchors[i] for i in g], "section")
+        head = lines[g[0]]
+        if start == g[0] and head.lead is not None and _title_link(head):
+            note = head.text[head.lead.start + len(head.lead.text):]
+            e.words = _cut_citation("x " + note.strip(" :：-–—,;"))[2:].strip(" :：-–—,;")
+            own.append(e)
+        entries.append(e)
     _close(entries, len(lines))
+    for e in own:  # an item that is its own title ends where the next linked item opens
+        e.end = next((j for j in range(e.start + 1, e.end) if lines[j].links
+                      and lines[j].links[0].start <= 4 and lines[j].hint == lines[e.start].hint), e.end)
     return entries
 
 
@@ -437,6 +461,8 @@ def items(lines: list[Line], excluded: set[int]) -> list[Entry]:
             after = line.text[start + (len(lk.text) if lk is not None else len(text_id)):].strip()
             head = names.clean_title(re.sub(r"(?i)(?:arxiv\s*[:：]?|abs/|pdf/)\s*$", "",
                                             before.rstrip(" :：-–—→|([（【")).rstrip(" :：-–—→|([（【"))
+            if head.endswith(".") and not head.endswith("..") and names.title_cased(head):
+                head = head[:-1]
             noted = len(after) <= 40 or after[:1] in "(（[-–—:：·|"
             labelled = lk is not None and bool(lk.text) and bool(P.LINK_TEXT_LABEL.match(lk.text))
             cited = names.citation_title(before.strip())
@@ -492,13 +518,17 @@ def _id_start(text: str, ident: str | None) -> int | None:
     return m.start() if m else at
 
 
-_CITING_TAIL = re.compile(r"(?i)(?:\b(?:see|cf|in|from|by|of|and|with|like|via|than|on|to|as|the|a|an)|是|见|参见|的|は|の|와|및|из|в|см)\.?\s*$")
+_CITING_TAIL = re.compile(r"(?i)(?:\b(?:see|cf|in|from|by|of|and|with|like|via|than|on|to|as|the|a|an"
+                          r"|(?:the|this|that|our|their)\s+(?:paper|preprint|article|report|work))"
+                          r"|是|见|参见|的|は|の|와|및|из|в|см)\.?\s*$")
 
 
 def _title_line_text(before: str) -> bool:
     """The text before a link reads as the link's title, not as a sentence citing it
     ("Builds on routing ideas (see arXiv:…)", "as shown in <link>")."""
     t = before.strip().rstrip(" :：-–—→|")
+    if t.endswith(".") and not t.endswith("..") and names.title_cased(t):
+        t = t[:-1]  # "Embodied LLM Agents Learn to Cooperate in Organized Teams. [paper]"
     if not t or t[-1] in "。.!！" or len(t) > 250 or t.count(", ") >= 4:
         return False
     opened = t.count("(") + t.count("（") - t.count(")") - t.count("）")

@@ -1,0 +1,126 @@
+"""Structures found measuring the extractor on real posts outside the corpus (docs
+pages in Markdown with inline HTML, arXiv page titles pasted into reposts, badges, YAML
+front matter, Tistory "source" lines, one-line shares…). Each test rebuilds the structure
+with prose of our own; the IDs and titles are real papers'."""
+
+from __future__ import annotations
+
+from crawler.extract import extract_papers
+
+
+def primaries(found) -> list[str | None]:
+    return [f.arxiv_id for f in found if f.role == "primary"]
+
+
+def test_a_docs_page_in_markdown_with_inline_html_gives_each_paper_its_id_line():
+    # MkDocs-style daily page: a linked heading to a local page, then a metadata row of
+    # chips whose first chip is "arXiv <ID>" (no space between the chips), then a summary
+    item = ('<article markdown="1">\n\n#### [{title}]({slug}.md)\n\n<div class="meta"><span class="id">'
+            "arXiv {id}</span><span class=\"chip\">LLM 安全</span><span class=\"chip\">Agent</span></div>"
+            '\n\n<div class="summary" markdown="1">\n\n{note}\n\n</div>\n\n</article>\n\n')
+    papers = [("2310.06987", "Catastrophic Jailbreak of Open-source LLMs via Exploiting Generation",
+               "本文发现只改变解码参数就能绕过对齐。"),
+              ("2307.15043", "Universal and Transferable Adversarial Attacks on Aligned Language Models",
+               "本文用梯度搜索后缀，让多个模型同时失守。"),
+              ("2310.03693", "Fine-tuning Aligned Language Models Compromises Safety, Even When Users "
+                             "Do Not Intend To", "少量微调样本即可破坏安全对齐。")]
+    page = "---\ntitle: \"LLM 安全\"\n---\n\n# LLM 安全\n\n今日共 **3** 篇。\n\n<div class=\"list\" markdown=\"1\">\n\n"
+    page += "".join(item.format(id=i, title=t, slug=t.lower().replace(" ", "-")[:30], note=n)
+                    for i, t, n in papers) + "</div>\n"
+    found = extract_papers(page, title="LLM 安全", lang="zh")
+    assert primaries(found) == [i for i, _t, _n in papers]
+    assert [f.title for f in found] == [t for _i, t, _n in papers]  # a long linked heading stays whole
+    assert found[0].text == papers[0][2]
+
+
+def test_the_arxiv_page_title_pasted_after_a_label_is_the_posts_paper():
+    post = ("<p>最近大家都在讨论推荐系统里的大模型，这篇就来精读一篇。</p>"
+            "<p>对应的论文为：[2403.01744] NoteLLM: A Retrievable Large Language Model for Note "
+            "Recommendation [1]</p><p>下面按背景、方法、实验三部分展开。</p>"
+            "<p>背景：传统方法只用 BERT 生成笔记向量，没有利用话题标签。</p>")
+    (paper,) = extract_papers(post, title="NoteLLM 精读：用于笔记推荐的大模型", lang="zh")
+    assert paper.arxiv_id == "2403.01744" and paper.role == "primary"
+    assert paper.title == "NoteLLM: A Retrievable Large Language Model for Note Recommendation"
+
+
+def test_a_source_line_at_the_top_of_a_review_links_its_paper():
+    post = ("<p>출처 : https://arxiv.org/abs/2309.09530</p>"
+            "<p>Adapting Large Language Models to Domains via Reading Comprehension</p>"
+            "<p>오늘은 도메인 적응 논문을 읽었다. 원문 코퍼스를 독해 문제로 바꿔서 학습한다.</p>")
+    (paper,) = extract_papers(post, title="Adapting Large Language Models to Domains via Reading "
+                                          "Comprehension", lang="ko")
+    assert (paper.arxiv_id, paper.role) == ("2309.09530", "primary")
+
+
+def test_a_metadata_box_under_a_numbered_title_gives_the_entry_its_id():
+    post = ("<p>1. MOOSE-Star: Unlocking Tractable Training for Scientific Discovery by Breaking the "
+            "Complexity Barrier</p><table><tr><td>arXiv: 2603.03756</td><td>기관: MiroMind AI</td>"
+            "<td>⬆️ 74</td></tr></table><p>한 줄 요약: 가설 생성을 조합 문제로 바꾼다.</p>"
+            "<p>2. SkillNet: Create, Evaluate, and Connect AI Skills</p><table><tr><td>arXiv: 2603.04448"
+            "</td><td>기관: 어느 연구소</td><td>⬆️ 43</td></tr></table><p>한 줄 요약: 스킬을 그래프로 잇는다.</p>")
+    found = extract_papers(post, title="AI 논문 핵심 요약", lang="ko")
+    assert primaries(found) == ["2603.03756", "2603.04448"]
+    assert found[0].title.startswith("MOOSE-Star")
+
+
+def test_a_markdown_reading_list_with_tags_checkmarks_and_titles_ending_in_a_period():
+    post = ("## Multi Agent\n"
+            "- [arXiv23] ✅ Embodied LLM Agents Learn to Cooperate in Organized Teams. "
+            "[paper](https://arxiv.org/abs/2403.12482)  [code](https://github.com/a/b)\n"
+            "- [ICLR24] MetaGPT: Meta Programming for A Multi-Agent Collaborative Framework. "
+            "[paper](https://arxiv.org/abs/2308.00352) [code](https://github.com/c/d)\n"
+            "- [ICLR24] AgentVerse: Facilitating Multi-Agent Collaboration and Exploring Emergent "
+            "Behaviors. [paper](https://arxiv.org/abs/2308.10848)\n")
+    found = extract_papers(post, lang="en")
+    assert primaries(found) == ["2403.12482", "2308.00352", "2308.10848"]
+    assert found[0].title == "Embodied LLM Agents Learn to Cooperate in Organized Teams"
+
+
+def test_an_awesome_list_of_linked_short_names_keeps_each_name_and_its_note():
+    post = ("<p>Some examples of articles:</p><ul>"
+            '<li><a href="https://arxiv.org/abs/1708.07120">Super-convergence</a> — very fast training</li>'
+            '<li><a href="https://arxiv.org/abs/1612.07828">Learning from Simulated and Unsupervised Images '
+            "through Adversarial Training</a> — GANs that refine synthetic images</li>"
+            '<li><a href="https://openai.com/blog/gpt-3-apps/">OpenAI GPT-3</a> — a language model</li>'
+            '<li><a href="https://arxiv.org/abs/1901.02860">Transformer-XL</a> — longer context</li></ul>')
+    found = [f for f in extract_papers(post, lang="en") if f.arxiv_id]
+    assert [(f.arxiv_id, f.title, f.text) for f in found] == [
+        ("1708.07120", "Super-convergence", "very fast training"),
+        ("1612.07828", "Learning from Simulated and Unsupervised Images through Adversarial Training",
+         "GANs that refine synthetic images"),
+        ("1901.02860", "Transformer-XL", "longer context")]
+
+
+def test_a_badge_linking_the_paper_and_front_matter_naming_it():
+    badge = ("# 🧠 Native Sparse Attention: Hardware-Aligned and Natively Trainable Sparse Attention\n\n"
+             "[![arXiv](https://img.shields.io/badge/arXiv-2501.12948-b31b1b.svg)]"
+             "(https://arxiv.org/pdf/2502.11089)\n\n## Обзор\nDeepSeek показала разреженное внимание.\n")
+    (paper,) = [f for f in extract_papers(badge, lang="ru") if f.role == "primary"]
+    assert paper.arxiv_id == "2502.11089"  # the badge's link, not the stale ID in its image URL
+    front = ('---\nlayout: paper\ntitle: "HiFi-Inpaint: Towards High-Fidelity Reference-Based Inpainting"\n'
+             'arxiv_id: "2603.02210"\narxiv_url: "https://arxiv.org/abs/2603.02210"\n---\n\n'
+             "## 一言まとめ\n製品の細部を保ったまま人物画像を作る。\n")
+    (paper,) = extract_papers(front, lang="ja")
+    assert (paper.arxiv_id, paper.role) == ("2603.02210", "primary")
+
+
+def test_a_paper_named_in_native_prose_or_by_a_lowercase_coined_name_is_an_entry():
+    ja = ("<p>アドベントカレンダー7日目です。</p><p>今回は Incorporating BERT into Neural Machine "
+          "Translationという論文を読んでみることにしました。</p><p>まずは概要から。</p>")
+    (paper,) = extract_papers(ja, title="論文要約フォーマットを使ってみる", lang="ja")
+    assert paper.arxiv_id is None and paper.title == "Incorporating BERT into Neural Machine Translation"
+    ru = ("<p>Аннотация</p><p>В данной статье представлен метод rStar-Math: малые модели решают "
+          "олимпиадные задачи.</p>")
+    (paper,) = extract_papers(ru, title="Как rStar-Math учит небольшие модели математике", lang="ru")
+    assert paper.arxiv_id is None and "rStar-Math" in paper.candidates
+
+
+def test_a_one_line_share_presents_its_link():
+    (paper,) = extract_papers("<p>wow, a great read on how models learn (or don't). "
+                              "https://arxiv.org/abs/2603.15381</p>", lang="en")
+    assert (paper.arxiv_id, paper.role) == ("2603.15381", "primary")
+    # the same link cited inside a longer how-to stays a reference
+    howto = ("<p>We deployed the model behind an API last month.</p>" * 6
+             + "<p>For the idea behind the cache, see the paper https://arxiv.org/abs/2309.06180 .</p>"
+             + "<p>Then we tuned the batch size and the memory limit.</p>" * 4)
+    assert [f.role for f in extract_papers(howto, lang="en")] == ["reference"]
