@@ -32,14 +32,17 @@ tools:
 
 ## quick: the local loop, without the slow end-to-end tests
 quick: $(VENV)/.installed
-	PAPERBOT_CONSTRAINTS=$(CONSTRAINTS) $(BIN)/python -m pytest -q -m "not slow"
+	PAPERBOT_CONSTRAINTS=$(CONSTRAINTS) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -m "not slow"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
-# PAPERBOT_CONSTRAINTS: tests/test_packaging.py checks the venv holds exactly those versions
+# PAPERBOT_CONSTRAINTS: tests/test_packaging.py checks the venv holds exactly those versions.
+# 4 workers (pytest-xdist): most tests wait on their local servers, so even 2 cores keep
+# 4 busy; PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= 4
 pytest: $(VENV)/.installed
-	PAPERBOT_CONSTRAINTS=$(CONSTRAINTS) $(BIN)/python -m pytest -q
+	PAPERBOT_CONSTRAINTS=$(CONSTRAINTS) $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 ## docs: regenerate the generated parts of docs/cli.md (tests/test_cli_docs.py checks them)
 docs: $(VENV)/.installed
