@@ -124,3 +124,55 @@ def test_a_one_line_share_presents_its_link():
              + "<p>For the idea behind the cache, see the paper https://arxiv.org/abs/2309.06180 .</p>"
              + "<p>Then we tuned the batch size and the memory limit.</p>" * 4)
     assert [f.role for f in extract_papers(howto, lang="en")] == ["reference"]
+
+
+def test_a_checklist_template_per_paper_takes_each_sections_paper_not_its_repeated_headings():
+    section = ("## Section {n}: {name}\n### A: Contribution\n- [x] What it adds: {note}\n"
+               "- [x] 論文リンク: https://arxiv.org/abs/{id}\n### B: Method\n- [x] 入力→出力: 文書画像 → テキスト\n"
+               "### C: Results\n- [x] Evidence 1: ベンチマークで最良\n")
+    post = "# 論文共有会 チェックリスト\n" + "".join(section.format(n=k, name=name, id=i, note=note) for k, (
+        name, i, note) in enumerate([("DeepSeek-OCR 2", "2601.20552", "視覚エンコーダを言語モデルに置き換える"),
+                                     ("Reinforced Attention Learning", "2602.04884", "注意分布に報酬を与える")], 1))
+    found = extract_papers(post, title="論文共有会 チェックリスト", lang="ja")
+    assert [(f.arxiv_id, f.title) for f in found] == [("2601.20552", "DeepSeek-OCR 2"),
+                                                      ("2602.04884", "Reinforced Attention Learning")]
+
+
+def test_a_numbered_title_whose_id_comes_as_an_arxiv_page_title_in_its_text():
+    post = ("<p>以下是十篇重要论文。</p>"
+            "<p>1. Training Language Models to Follow Instructions with Human Feedback (2022 年, Long Ouyang 等)</p>"
+            "<p>核心贡献: 用人类反馈微调大模型 ([2203.02155] Training language models to follow instructions "
+            "with human feedback)。</p>"
+            "<p>2. Constitutional AI: Harmlessness from AI Feedback (2022 年, Bai 等)</p><p>核心贡献: 用原则代替人工标注。</p>"
+            "<p>3. Direct Preference Optimization: Your Language Model is Secretly a Reward Model (2023 年)</p>"
+            "<p>核心贡献: 不训练奖励模型。</p>")
+    found = extract_papers(post, title="十大重要论文", lang="zh")
+    assert [f.arxiv_id for f in found] == ["2203.02155", None, None]
+    assert found[2].title == "Direct Preference Optimization: Your Language Model is Secretly a Reward Model"
+
+
+def test_cited_titles_with_their_venue_are_papers_and_a_title_with_its_url_in_parentheses():
+    post = ("<p>我们组在这个任务上的两篇工作：</p>"
+            "<p>1. A Unified Model for Opinion Target Extraction and Target Sentiment Prediction. In AAAI 2019.</p>"
+            "<p>源码链接: https://github.com/a/e2e</p>"
+            "<p>2. Exploiting BERT for End-to-End Aspect-based Sentiment Analysis. In EMNLP W-NUT Workshop 2019.</p>"
+            "<p>源码链接: https://github.com/a/bert-e2e</p><p>下面分别介绍。</p>")
+    found = extract_papers(post, title="情感分析的最新进展", lang="zh")
+    assert [f.title for f in found] == [
+        "A Unified Model for Opinion Target Extraction and Target Sentiment Prediction",
+        "Exploiting BERT for End-to-End Aspect-based Sentiment Analysis"]
+    page = ("<p>論文の概要</p><p>CiteSum: Citation Text-guided Scientific Extreme Summarization and "
+            "Low-resource Domain Adaptation ( http://arxiv.org/abs/2205.06207v1 )</p><p>ライセンス: CC BY 4.0</p>")
+    (paper,) = extract_papers(page, lang="ja")
+    assert (paper.arxiv_id, paper.role) == ("2205.06207", "primary")
+
+
+def test_items_whose_paper_links_were_stripped_keep_their_names():
+    post = ("<p>올해 주목할 논문을 정리합니다.</p><p>1. 자율 과학자의 등장</p>"
+            "<p>- Paper2Agent (스탠포드): 논문을 실행 가능한 에이전트로 바꿉니다. 🔗 논문 보기</p>"
+            "<p>- SSRL (칭화대): 외부 검색 없이 스스로 학습하는 강화 학습법입니다. 🔗 논문 보기</p>"
+            "<p>- Agent Lightning (MS): 에이전트를 강화 학습으로 최적화합니다. 🔗 논문 보기</p>")
+    found = extract_papers(post, title="2025년 주목할 논문", lang="ko")
+    assert [(f.arxiv_id, f.title) for f in found] == [(None, "Paper2Agent"), (None, "SSRL"),
+                                                      (None, "Agent Lightning")]
+    assert found[1].text == "외부 검색 없이 스스로 학습하는 강화 학습법입니다."

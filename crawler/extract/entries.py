@@ -12,6 +12,7 @@ with a paper link, or names a paper in its title and talks about a paper.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from . import names
 from . import patterns as P
@@ -38,8 +39,16 @@ _PRIORITY = {"run": 5, ("num",): 4, ("title-label",): 4, "backward": 3, ("hint",
 def _score(entries: list[Entry], priority: int) -> tuple:
     keys = {(e.link.arxiv_id or e.link.href) if e.link else e.text_id for e in entries
             if e.anchor is not None}
-    strong = sum(1 for e in entries if e.anchor is None and e.title and names.title_ok(e.title))
+    strong = len({e.title.casefold() for e in entries
+                  if e.anchor is None and e.title and names.title_ok(e.title)})
     return len(keys), strong, priority
+
+
+def _template_titles(entries: list[Entry]) -> set[str]:
+    """Headings a post repeats ("A: Contribution", "B: Method" in every section): a
+    template's labels, never a paper's title."""
+    seen = Counter(e.title.casefold() for e in entries if e.title)
+    return {t for t, n in seen.items() if n > 1}
 
 
 def find_entries(lines: list[Line], post_title: str | None) -> list[Entry]:
@@ -94,7 +103,9 @@ def _credible(lines: list[Line], entries: list[Entry], described: bool = False) 
     in a post about papers, a numbered list of substantial items whatever their language."""
     anchored = sum(1 for e in entries if e.anchor is not None)
     titled = [e for e in entries if e.anchor is None and e.title and names.title_ok(e.title)]
-    numbered = len(titled) >= 3 and all(lines[e.start].num is not None for e in titled)
+    # a numbered list of English titles (some of them linked): its title-only items are papers
+    numbered = (len(titled) >= 3 or len(titled) >= 2 and anchored >= 1) and all(
+        lines[e.start].num is not None for e in titled)
     bare = [e for e in entries if e.anchor is None]
     if described and not anchored and not titled and len(bare) >= 3 and all(
             lines[e.start].num is not None and e.title
@@ -103,7 +114,10 @@ def _credible(lines: list[Line], entries: list[Entry], described: bool = False) 
             e.flag = e.flag or "described"
         return entries
     out = []
+    template = _template_titles(entries)
     for e in entries:
+        if e.anchor is None and e.title and e.title.casefold() in template:
+            continue
         if e.anchor is not None or e.kind in ("row", "item") or e.title and names.title_ok(e.title) and (
                 e.authors or e.kind == "run" or lines[e.start].label == "title" or e.titled_by
                 or any(lines[j].label == "title" for j in e.skip)
@@ -238,6 +252,8 @@ def _complete(lines: list[Line], e: Entry) -> None:
         candidates.insert(0, t)  # "论文为：[2403.01744] NoteLLM: A Retrievable …": arXiv's page title
     english = [c for c in candidates if c and names.title_ok(c)]
     e.title = (english or candidates or [None])[0]
+    if not e.titled_by and e.anchor is None and names.VENUE_TAIL.search(opener.body):
+        e.titled_by = "citation"  # "1. Title. In AAAI 2019.": a paper, cited as papers are
 
 
 _HEAD = re.compile(r"\s+[—–]\s+|\s+-\s+|:\s+|：")

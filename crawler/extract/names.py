@@ -11,7 +11,11 @@ _NAME_PARTICLES = frozenset(["de", "van", "der", "von", "da", "di", "la", "le", 
 _SPLIT_AUTHORS = re.compile(r"\s*(?:,|;|，|、|\band\b|&)\s*")
 _TA = re.compile(r"^(?P<title>.+?)\s*[(（](?P<authors>[^()（）]+)[)）]$")
 _AFFIL_TAIL = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
-_YEAR_TAIL = re.compile(r"\s*[(（\[][^()（）\[\]]{0,30}?(?:19|20)\d\d[a-z]?\s*[)）\]]\s*$")
+_YEAR_TAIL = re.compile(r"\s*[(（\[][^()（）\[\]]{0,30}?(?:19|20)\d\d[a-z]?(?:\s*年)?"
+                        r"(?:[,，、][^()（）\[\]]{0,40})?\s*[)）\]]\s*$")  # "(2022 年, Long Ouyang 等)"
+# "Title. In AAAI 2019.", "Title. EMNLP W-NUT Workshop 2019": a citation's venue
+VENUE_TAIL = re.compile(r"\.\s+(?:In\s+)?(?:Proc(?:eedings|\.)?\s+of\s+(?:the\s+)?)?"
+                        r"[A-Z][A-Za-z&\-]*(?:\s+[A-Za-z&\-']+){0,5}\s+'?(?:19|20)?\d\d\.?\s*$")
 _SYMBOLS_HEAD = re.compile(r"^[^\w\[【(（\"'“「『]+(?=\w|[\[【(（])")
 _LINK_TAGS_TAIL = re.compile(r"(?:\s*[\[【](?:pdf|code|paper|arxiv|论文|代码|論文|コード|논문|코드|project|demo|blog)[\]】])+\s*$", re.I)
 # "[CoT] Chain-of-Thought Prompting …", "【ICLR 2024】Title": a short tag before the title
@@ -143,6 +147,7 @@ def clean_title(text: str) -> str:
         text = _SYMBOLS_HEAD.sub("", tagged).strip()
     text = _LINK_TAGS_TAIL.sub("", text)
     text = _YEAR_TAIL.sub("", text)
+    text = VENUE_TAIL.sub("", text)
     for sep in _SEPARATORS:
         if sep in text:
             left, right = text.split(sep, 1)

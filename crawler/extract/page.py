@@ -63,6 +63,7 @@ _URL = re.compile(
     r"(?:https?://|www\.|(?<![\w./@-])(?:arxiv\.org|huggingface\.co/papers|alphaxiv\.org|ar5iv\.org|openreview\.net)/)"
     r"[^\s<>\"'（）【】「」，。、；！？]+", re.I)
 _MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\((\S+?)(?:\s+\"[^\"]*\")?\)")
+_TASK_BOX = re.compile(r"^([-*+]\s+)\[[ xX]\]\s+")
 _MD_BADGE = re.compile(r"\[!\[([^\]\n]{0,100})\]\([^)\s]+(?:\s+\"[^\"]*\")?\)\]\((\S+?)\)")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+")
 _MD_HR = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
@@ -103,6 +104,8 @@ def _finish(raw: str, links: list[tuple[str, str]], hint: str) -> Line | None:
     """A line from its raw text and its ``<a>`` (href, text) pairs in order: whitespace
     collapsed, Markdown links/emphasis/heading marks resolved, bare URLs made links."""
     text = " ".join(raw.split())
+    if "] " in text[:12]:  # a Markdown task list: "- [x] 論文リンク: …" is "- 論文リンク: …"
+        text = _TASK_BOX.sub(r"\1", text, count=1)
     if "[![" in text:  # a badge: [![arXiv](shields.io/…)](https://arxiv.org/…): the link, alt as text
         text = _MD_BADGE.sub(r"[\1](\2)", text)
     if "](" in text:

@@ -117,7 +117,7 @@ NUMBERED = re.compile(
     r"|(?P<circled>[①-⑳])"
     r"|(?P<keycap>\d{1,2})\ufe0f?\u20e3"
     r"|(?P<cn>[一二三四五六七八九十]{1,3})\s*[、.．]"
-    r"|(?:no\.?|paper|论文|№|第)\s*(?P<word>\d{1,3})\s*(?:篇|本)?\s*[.:：)、]?"
+    r"|(?:no\.?|paper|论文|№|第|section|セクション|섹션|раздел|part)\s*(?P<word>\d{1,3})(?![A-Za-z])\s*(?:篇|本)?\s*[.:：)、]?"
     r")\s*(?=\S)", re.I)
 _CN_DIGITS = {ch: i for i, ch in enumerate("一二三四五六七八九十", 1)}
 
@@ -175,3 +175,6 @@ PROSE_TITLE = re.compile(
     r"(?P<a>[A-Z][A-Za-z0-9][A-Za-z0-9:;,'’&+\-. ]{8,250}?)\s*(?:という(?:題名の)?論文|って論文|の論文を"
     r"|(?:이)?라는\s*논문|논문인)"
     r"|(?:论文|論文|논문|стать[юяи]|paper)\s*[《「『“\"«]\s*(?P<b>[A-Z][^》」』”\"»]{8,250}?)\s*[》」』”\"»]")
+
+# "[2403.01744] NoteLLM: A Retrievable …": an arXiv abs page's own title, pasted
+PAGE_TITLE_ID = re.compile(r"\[(\d{4}\.\d{4,5})(?:v\d{1,2})?\]\s*([A-Z][^()（）\[\]]{8,250})")

@@ -412,6 +412,9 @@ def styled(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) ->
             if own is not None and not inside and s not in excluded:  # "② <a>DDIM: …</a>"
                 anchors_s = Anchor(s, own, None, False)
                 inside, first = [s], anchors_s
+            elif not inside and (named := _named_in_section(lines, s, end)) is not None:
+                first = named  # "1. Title" … "(see [2203.02155] Title)": its arXiv page title
+                inside = [named.line]
             else:
                 first = anchors[inside[0]] if inside else None
             group = [anchors.get(a, first) for a in inside
@@ -428,6 +431,20 @@ def styled(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) ->
                 entries.append(twin)
         out.append(entries)
     return out
+
+
+def _named_in_section(lines: list[Line], start: int, end: int) -> Anchor | None:
+    """The ID a section writes next to its own title, as an arXiv page title is written
+    ("[2203.02155] Training language models to follow …"), with no link to anchor it."""
+    head = set(re.findall(r"[a-z]{3,}", lines[start].body.lower()))
+    if len(head) < 3:
+        return None
+    for j in range(start + 1, min(end, start + 6)):
+        for m in P.PAGE_TITLE_ID.finditer(lines[j].text):
+            words = set(re.findall(r"[a-z]{3,}", m.group(2).lower()))
+            if m.group(1) in lines[j].ids and len(words & head) >= 0.8 * len(words):
+                return Anchor(j, None, m.group(1), False)
+    return None
 
 
 def items(lines: list[Line], excluded: set[int]) -> list[Entry]:
@@ -482,6 +499,17 @@ def items(lines: list[Line], excluded: set[int]) -> list[Entry]:
         if P.CITATION_NOTE.match(e.words):
             e.words = ""
         entries.append(e)
+    for i, line in enumerate(lines):  # "- SSRL (Tsinghua): … 🔗 Read the paper" whose link was lost
+        if i in excluded or line.links or line.ids or line.table or not (m := _STRIPPED_LINK.search(line.body)):
+            continue
+        head = re.split(r"\s*[(（]|[:：]\s|\s[—–-]\s", line.body[:m.start()], maxsplit=1)[0]
+        title = names.clean_title(head)
+        if title != line.body[:m.start()].strip() and (names.title_ok(title) or names.short_name(title)):
+            e = Entry(i, i + 1, title, kind="item", skip={i})
+            rest = line.body[len(head):m.start()]
+            colon = re.search(r"[:：]\s", rest)
+            e.words = (rest[colon.end():] if colon else rest).strip(" :：-–—()（）")
+            entries.append(e)
     taken = {e.start for e in entries}
     for i, line in enumerate(lines):  # "3. Title — Authors, 2019." then the link on its own line
         if i in excluded or i in taken or line.links or line.ids or not (
@@ -499,6 +527,11 @@ def items(lines: list[Line], excluded: set[int]) -> list[Entry]:
         e.end = next((j for j in range(e.start + 1, e.end) if j not in e.skip and (
             lines[j].hint[0] == "h" or lines[j].title_like and lines[j].num)), e.end)
     return entries
+
+
+# a paper link's text left at the end of an item whose URL a mirror or a copy dropped
+_STRIPPED_LINK = re.compile(r"[\s🔗📄👉→]+(?:논문\s*보기|논문\s*링크|read the paper|论文链接|論文リンク|論文はこちら"
+                            r"|статья|\[?paper\]?)\s*$", re.I)
 
 
 def _cut_citation(text: str) -> str:
@@ -527,6 +560,8 @@ def _title_line_text(before: str) -> bool:
     """The text before a link reads as the link's title, not as a sentence citing it
     ("Builds on routing ideas (see arXiv:…)", "as shown in <link>")."""
     t = before.strip().rstrip(" :：-–—→|")
+    if t.endswith(("(", "（")):  # "Title ( http://arxiv.org/abs/… )"
+        t = t[:-1].rstrip()
     if t.endswith(".") and not t.endswith("..") and names.title_cased(t):
         t = t[:-1]  # "Embodied LLM Agents Learn to Cooperate in Organized Teams. [paper]"
     if not t or t[-1] in "。.!！" or len(t) > 250 or t.count(", ") >= 4:
