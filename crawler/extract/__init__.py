@@ -21,6 +21,7 @@ from ..arxiv_ids import find_arxiv_ids
 from ..models import FoundPaper
 from .entries import find_entries
 from .lines import annotate
+from .names import forget
 from .page import page_lines
 from .roles import papers
 
@@ -50,6 +51,7 @@ def extract_papers(html: str, *, title: str | None = None, lang: str | None = No
     post); ``lang``: the source's language, used when an entry has no text of its own."""
     if not html or not html.strip():
         return []
+    forget()
     lines = post_lines(html, url)
     if not lines:
         return []

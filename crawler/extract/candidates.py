@@ -61,6 +61,7 @@ def _parts(text: str) -> list[str]:
     return [p.strip(" .,:;-–—\"'“”") for p in out if p and p.strip()]
 
 
+@names.memo
 def _usable(text: str) -> bool:
     t = text.strip()
     if not t or len(t) > 300 or "http" in t or not _latin(t):

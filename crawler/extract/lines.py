@@ -149,6 +149,7 @@ def _coined(word: str) -> bool:
     return word[0].isupper() and (any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word))
 
 
+@names.memo
 def title_like(text: str) -> bool:
     """Reads like a title: short, no sentence end, a few words, not a date or a URL."""
     t = text.strip(" *_#\"'“”«»")

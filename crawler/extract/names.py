@@ -3,8 +3,26 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from . import patterns as P
+
+# Pure string → answer functions are asked again and again about the same strings while
+# one post is read (every reading of it, every candidate): answers are remembered for the
+# post and forgotten before the next one (``forget``), so no post is faster for an earlier one.
+_MEMOIZED: list = []
+
+
+def memo(fn):
+    cached = lru_cache(maxsize=4096)(fn)
+    _MEMOIZED.append(cached)
+    return cached
+
+
+def forget() -> None:
+    """Drop the remembered answers (called once per post)."""
+    for fn in _MEMOIZED:
+        fn.cache_clear()
 
 _NAME_PARTICLES = frozenset(["de", "van", "der", "von", "da", "di", "la", "le", "du", "dos", "del",
                              "y", "bin", "al", "et", "ten", "ter", "den", "st.", "mc"])
@@ -23,6 +41,7 @@ _TAG_HEAD = re.compile(r"^[\[【(（][^\]】)）]{1,24}[\]】)）]\s*(?=\S)")
 _SEPARATORS = (" / ", " | ", " ｜ ", "／")
 
 
+@memo
 def short_name(text: str | None) -> bool:
     """A paper's short name as a list item names it ("Mamba", "Sora Preview", "Jamba"):
     1-3 capitalised Latin words, nothing else."""
@@ -43,6 +62,7 @@ def is_name(part: str) -> bool:
     return all(ch.isalpha() or ch in "-.'’" for tok in tokens for ch in tok)
 
 
+@memo
 def parse_authors(text: str, *, min_count: int = 1) -> tuple[str, ...] | None:
     """``A, B and C`` → the names; None when the parts do not all read as names."""
     text = text.strip().rstrip(".")
@@ -68,6 +88,7 @@ def parse_authors(text: str, *, min_count: int = 1) -> tuple[str, ...] | None:
 _TITLE_WORDS = frozenset(["a", "an", "the", "of", "for", "with", "via", "from", "to", "in", "on", "and", "or", "is", "are", "as", "by", "towards", "toward", "using", "model", "models", "learning", "language", "languages", "network", "networks", "data", "large", "small", "neural", "deep", "attention", "transformer", "transformers", "vision", "visual", "training", "efficient", "scaling", "reasoning", "generation", "agents", "agent", "benchmark", "survey", "diffusion", "policy", "reinforcement", "multimodal", "instruction", "tuning", "retrieval"])
 
 
+@memo
 def author_line(text: str) -> tuple[str, ...] | None:
     """A line that is only an author list: ``A, B, C``, ``(A, B)``, ``A and B`` (an
     affiliation after a dash is dropped: ``Snell, Lee, Xu, Kumar — UC Berkeley``)."""
@@ -92,6 +113,7 @@ _ET_AL = re.compile(r"\bet\s+al\.?,?\s*|^\s*[A-Z][\w'’-]+(?:\s+(?:and|&)\s+[A-
 _VENUE_TAIL = re.compile(r"[,.]?\s*\(?(?:[A-Z][A-Za-z&-]*\s+)?['’]?(?:19|20)?\d\d\)?\.?\s*$")
 
 
+@memo
 def citation_title(text: str) -> str | None:
     """The title in a citation-style item: ``Leviathan et al., Fast Inference from
     Transformers via Speculative Decoding, ICML 2023.`` → the middle part."""
@@ -102,6 +124,7 @@ def citation_title(text: str) -> str | None:
     return rest if title_ok(rest) and len(rest.split()) >= 3 else None
 
 
+@memo
 def title_authors(text: str, *, min_count: int = 1) -> tuple[str, tuple[str, ...]] | None:
     """``Title (Author, Author)`` → (title, authors)."""
     if len(text) > 1500:
@@ -116,6 +139,7 @@ def title_authors(text: str, *, min_count: int = 1) -> tuple[str, tuple[str, ...
     return (title, authors) if authors else None
 
 
+@memo
 def title_ok(text: str) -> bool:
     """An English paper title: starts with a capital or digit, 1-30 words, mostly Latin."""
     if not text or len(text) > 300 or text[-1] in ".。!！" or "http" in text:
@@ -133,6 +157,7 @@ def title_ok(text: str) -> bool:
     return latin >= 3 and len(P.OTHER_SCRIPT.findall(text)) <= 0.1 * latin
 
 
+@memo
 def clean_title(text: str) -> str:
     """A heading as a title: numbering, decoration and a trailing year dropped; of a
     bilingual "原題 / English title" the English half."""
@@ -158,6 +183,7 @@ def clean_title(text: str) -> str:
     return text.strip()
 
 
+@memo
 def title_cased(text: str) -> bool:
     """Most longer words capitalised, as English paper titles are written ("Embodied LLM
     Agents Learn to Cooperate in Organized Teams"), unlike a sentence."""
@@ -165,10 +191,12 @@ def title_cased(text: str) -> bool:
     return len(words) >= 2 and sum(w[0].isupper() for w in words) >= 0.75 * len(words)
 
 
+@memo
 def latin_part(text: str) -> bool:
     return len(P.LATIN.findall(text)) > 2 * len(P.OTHER_SCRIPT.findall(text))
 
 
+@memo
 def paren_title(text: str) -> str | None:
     """The English title a non-English headline gives in parentheses / brackets:
     ``论文解读：… (Attention Is All You Need)`` → ``Attention Is All You Need``."""

@@ -290,8 +290,9 @@ class _Builder:
 def _walk(node: Tag, b: _Builder, bold: bool) -> None:
     after_chip = False
     for child in node.children:
-        if isinstance(child, NavigableString):
-            if isinstance(child, Comment):
+        kind = child.__class__  # exact classes first: the common cases, without isinstance chains
+        if kind is NavigableString or kind is not Tag and isinstance(child, NavigableString):
+            if kind is not NavigableString and isinstance(child, Comment):
                 continue
             s = str(child)
             after_chip = False
@@ -307,7 +308,7 @@ def _walk(node: Tag, b: _Builder, bold: bool) -> None:
             if bold:
                 b.bold += len(s) - s.count(" ")
             continue
-        if not isinstance(child, Tag):
+        if kind is not Tag and not isinstance(child, Tag):
             continue
         name = child.name
         if name in _CHIPS:
@@ -402,8 +403,41 @@ def _walk_ol(ol: Tag, b: _Builder, bold: bool) -> None:
     b.flush()
 
 
-def _own_rows(table: Tag) -> list[Tag]:
-    return [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+def _own_rows(node: Tag) -> list[Tag]:
+    """The table's rows in order, not those of tables nested in its cells (no searches)."""
+    rows: list[Tag] = []
+    for child in _child_tags(node):
+        if child.name == "tr":
+            rows.append(child)
+        elif child.name != "table":
+            rows.extend(_own_rows(child))
+    return rows
+
+
+def _child_tags(tag: Tag):
+    return (c for c in tag.children if isinstance(c, Tag))
+
+
+def _cells(tr: Tag) -> list[Tag]:
+    return [c for c in _child_tags(tr) if c.name in ("td", "th")]
+
+
+_LAYOUT_BLOCKS = frozenset(["p", "div", "h1", "h2", "h3", "h4", "li", "br"])
+
+
+def _holds_layout(cell: Tag) -> bool:
+    """A cell holding a nested table or more than four paragraphs / blocks."""
+    blocks = 0
+    for tag in cell.descendants:
+        if tag.__class__ is not Tag:
+            continue
+        if tag.name == "table":
+            return True
+        if tag.name in _LAYOUT_BLOCKS:
+            blocks += 1
+            if blocks > 4:
+                return True
+    return False
 
 
 def _is_layout(rows: list[Tag]) -> bool:
@@ -411,12 +445,10 @@ def _is_layout(rows: list[Tag]) -> bool:
     nested tables / several paragraphs, not a grid of short cells."""
     widest = 0
     for tr in rows:
-        cells = tr.find_all(["td", "th"], recursive=False)
+        cells = _cells(tr)
         widest = max(widest, len(cells))
-        for cell in cells:
-            if cell.find("table") is not None or len(cell.find_all(["p", "div", "h1", "h2", "h3",
-                                                                    "h4", "li", "br"])) > 4:
-                return True
+        if any(_holds_layout(cell) for cell in cells):
+            return True
     return widest < 2
 
 
@@ -427,14 +459,14 @@ def _walk_table(table: Tag, b: _Builder) -> None:
     rows = _own_rows(table)
     if _is_layout(rows):
         for tr in rows:
-            for cell in tr.find_all(["td", "th"], recursive=False):
+            for cell in _cells(tr):
                 _walk(cell, b, False)
                 b.flush()
         return
     for tr in rows:
         texts: list[str] = []
         links: list[tuple[str, str]] = []
-        for cell in tr.find_all(["td", "th"], recursive=False):
+        for cell in _cells(tr):
             sub = _Builder(b.base)
             _walk(cell, sub, False)
             sub.flush()
