@@ -1,5 +1,5 @@
 """Each extraction stage on its own, on small posts of our own in the shapes real sites use:
-content → lines (crawler.extract.page), what a line says (crawler.extract.lines), lines →
+content → lines (crawler.extract.page, .content, .textlines), what a line says (crawler.extract.lines), lines →
 entries (segment / tables / entries), entries → roles and words (roles)."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import pytest
 
 from crawler.extract import extract_papers, post_lines
 from crawler.extract.lines import title_like
-from crawler.extract.page import page_lines, unwrap_redirect
+from crawler.extract.page import page_lines
+from crawler.extract.textlines import unwrap_redirect
 
 
 def primaries(found):

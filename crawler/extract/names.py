@@ -205,3 +205,9 @@ def paren_title(text: str) -> str | None:
         if latin_part(inner) and title_ok(inner) and len(inner.split()) >= 2:
             return inner
     return None
+
+
+def cut_citation(text: str) -> str:
+    """``Title — Ziegler et al., 2019.`` / ``Title (Stiennon et al., NeurIPS 2020)`` → Title."""
+    text = re.sub(r"\s*[(（][^()（）]*(?:et al|19\d\d|20\d\d)[^()（）]*[)）]\s*$", "", text)
+    return re.sub(r"\s+[—–-]\s+[^—–]*(?:et al\.?|,\s*(?:19|20)\d\d)[^—–]*$", "", text).strip()

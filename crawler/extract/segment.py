@@ -3,7 +3,7 @@
 Entry boundaries come from textual evidence, so the same post gives the same entries
 whether its titles are ``<h3>``, bold paragraphs, numbered ``<br>`` lines or Markdown:
 
-* **anchors**: the lines that give an entry's paper: a labelled link ("论文链接:", "Paper:",
+* **anchors** (:mod:`.anchors`): the lines that give an entry's paper: a labelled link ("论文链接:", "Paper:",
   "Статья", "[PDF](…)" opening a line, a label line then the link on the next line), a
   line that is only a paper link, ``arXiv:ID`` alone. Lines in reference sections, "See
   also:" lines, and lists of bare paper links with no titles are never anchors.
@@ -13,8 +13,9 @@ whether its titles are ``<h3>``, bold paragraphs, numbered ``<br>`` lines or Mar
 
 Several segmentations are tried — link-first runs, sections at each opener style the
 post uses, openers found backwards from each anchor, self-contained item lines (reading
-lists, "Title — URL"), table rows — and the one that explains the most anchors with the
-fewest leftovers wins (:func:`segment`). Pure, no I/O.
+lists, "Title — URL": :mod:`.items`), table rows (:mod:`.tables`), a single paper
+(:mod:`.single`) — and :func:`.entries.find_entries` keeps the one that explains the most
+anchors with the fewest leftovers. This module holds the section readings. Pure, no I/O.
 """
 
 from __future__ import annotations
@@ -24,16 +25,8 @@ from dataclasses import dataclass, field
 
 from . import names
 from . import patterns as P
-from .lines import Line, Link, title_like
-
-
-@dataclass(slots=True)
-class Anchor:
-    line: int
-    link: Link | None
-    text_id: str | None
-    labelled: bool
-    skip: tuple[int, ...] = ()  # the label line before it, if any
+from .anchors import Anchor, title_link
+from .lines import Line, Link
 
 
 @dataclass(slots=True)
@@ -52,137 +45,10 @@ class Entry:
     titled_by: str = ""  # where a link-less entry's title came from ("linked", "below", …)
 
 
-# ----------------------------------------------------------------------------- zones
-
-def reference_lines(lines: list[Line]) -> set[int]:
-    """Lines under a reference heading ("References", "参考文献", "См. также"), up to the
-    next section at that heading's level (or a numbered title line of another sequence),
-    or the end; "See also: …" lines; bracket-numbered citations; footnotes (↩)."""
-    out: set[int] = set()
-    zone = False
-    zone_num: str | None = None
-    zone_level = 9
-    later: dict[str, int] = {}
-    for i, line in enumerate(lines):
-        later[line.text] = i
-    for i, line in enumerate(lines):
-        if line.ref and later[line.text] == i:  # (a heading that recurs later is a TOC entry)
-            zone, zone_num, zone_level = True, None, _level(line)
-            out.add(i)
-            continue
-        if zone:
-            if line.num and zone_num is None:
-                zone_num = line.num[0]
-            elif (line.num and line.num[0] != zone_num and line.title_like and not line.links) or (
-                    _level(line) <= min(zone_level, 3) and line.title_like and not line.ids):
-                zone = False
-        if zone or line.ref_prefix or (line.num and line.num[0] == "bracket" and line.ids
-                                      and not line.lead) or (line.ids and "↩" in line.text):
-            out.add(i)
-    return out
-
-
-def _level(line: Line) -> int:
-    return int(line.hint[1]) if line.hint[0] == "h" and line.hint != "hr" else 9
-
-
-def bare_link_lists(lines: list[Line]) -> set[int]:
-    """Runs of link-only lines naming two or more different papers with no title between
-    them: a list of links is a reference list, not entries."""
-    out: set[int] = set()
-    run: list[int] = []
-
-    def close() -> None:
-        ids = {lines[j].ids[0] for j in run if lines[j].ids}
-        if len(ids) >= 2:
-            out.update(run)
-        run.clear()
-    for i, line in enumerate(lines):
-        if line.label is None and line.paper_link is not None and not _title_link(line) and (
-                line.link_only or _url_with_note(line)):
-            run.append(i)
-        elif line.text.strip() and line.hint != "hr":
-            close()
-    close()
-    return out
-
-
-def _url_with_note(line: Line) -> bool:
-    """``https://arxiv.org/abs/… (the later version has the 14B results)``: a bare link and
-    a parenthetical note, no title."""
-    lk = line.lead
-    if lk is None or not P.URL_TEXT.match(lk.text or "") and not P.DOMAIN_TEXT.match(lk.text or ""):
-        return False
-    rest = line.text[lk.start + len(lk.text):].strip().lstrip("…").strip()
-    return rest[:1] in "(（[-–—" and len(rest) <= 160
-
-
-def _title_link(line: Line) -> bool:
-    """A line that is one (paper) link whose text is a title ("[Attention Is All…](arXiv)")."""
-    lk = line.paper_link or (line.links[0] if len(line.links) == 1 and line.link_only else None)
-    return lk is not None and bool(lk.text) and not P.URL_TEXT.match(lk.text) \
-        and not P.LINK_TEXT_LABEL.match(lk.text) and names.title_ok(names.clean_title(lk.text))
-
-
-# ----------------------------------------------------------------------------- anchors
-
-def find_anchors(lines: list[Line], excluded: set[int]) -> dict[int, Anchor]:
-    out: dict[int, Anchor] = {}
-    pending: int | None = None  # a label line waiting for its link
-    for i, line in enumerate(lines):
-        if i in excluded or line.hint == "hr":
-            pending = None
-            continue
-        if line.table:
-            pending = None
-            if line.ids and (m := _OPENING_ID.match(line.text)) and m.group(1) == line.ids[0]:
-                # a metadata box "arXiv: 2603.03756 | Lab: … | ⬆️ 74" (not a table of papers)
-                out[i] = Anchor(i, None, line.ids[0], True)
-            continue
-        if line.label in ("paper", "link") and not line.links and not line.ids \
-                and not line.label_rest.strip(" :：-–—→"):
-            pending = i if line.label == "paper" else -i - 1  # link labels need a paper link
-            continue
-        labelled = line.label == "paper" or (line.label == "link" and line.paper_link is not None)
-        if pending is not None:
-            strong = pending >= 0
-            if line.links or line.ids:
-                link = line.paper_link or (line.links[0] if strong and line.links else None)
-                text_id = None if link else (line.ids[0] if line.ids else None)
-                if (link is not None or text_id) and (line.link_only or strong):
-                    out[i] = Anchor(i, link, text_id, True, (pending if strong else -pending - 1,))
-                    pending = None
-                    continue
-            if line.text.strip():
-                pending = None
-        if labelled and (line.links or line.ids):
-            link = line.paper_link or (line.links[0] if line.label == "paper" and line.links else None)
-            text_id = None if link else (line.ids[0] if line.ids else None)
-            if link is not None or text_id:
-                out[i] = Anchor(i, link, text_id, True)
-                continue
-        if line.lead is not None and (line.link_only or P.LINK_TEXT_LABEL.match(line.lead.text or "")
-                                      or _title_link(line) or _url_with_note(line)):
-            # a paper link alone, "[PDF](…) abstract…", or a linked title "<a>Title</a> (Authors)"
-            out[i] = Anchor(i, line.lead, None, bool(P.LINK_TEXT_LABEL.match(line.lead.text or "")))
-        elif line.link_only and not line.links and line.ids:
-            out[i] = Anchor(i, None, line.ids[0], False)
-        elif not line.links and line.ids and (m := _OPENING_ID.match(line.text)) \
-                and m.group(1) == line.ids[0] and len(line.text) - m.end() <= 80:
-            # "arXiv 2607.26998 · cs.CL · LLM Safety": an entry's ID line and its tags
-            out[i] = Anchor(i, None, line.ids[0], True)
-    return out
-
-
-_OPENING_ID = re.compile(r"^\s*arxiv\s*[:：]?\s*(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I)
-
-
-# ----------------------------------------------------------------------------- openers
-
-def _opener_ok(line: Line) -> bool:
+def opener_ok(line: Line) -> bool:
     if line.table or line.hint in ("hr", "pre") or line.ref or line.sub or line.more or line.date:
         return False
-    if line.label == "title" or (line.link_only and line.label is None and _title_link(line)):
+    if line.label == "title" or (line.link_only and line.label is None and title_link(line)):
         return True  # a title label, or a title that is a link ("<h3><a>Title</a></h3>")
     return line.title_like or (line.num is not None and names.title_ok(names.clean_title(line.body))
                                and len(line.body) < 220)
@@ -196,7 +62,7 @@ def _style(line: Line) -> tuple | None:
         # every line of the post's numbering is an opener candidate ("① Transformer",
         # "1. DDPM — Ho et al., 2020. What it changed…"): the sequence decides, not the length
         return ("num", line.num[0])
-    if line.hint in ("h1", "h2", "h3", "h4", "h5", "h6", "b") and (line.title_like or _title_link(line)):
+    if line.hint in ("h1", "h2", "h3", "h4", "h5", "h6", "b") and (line.title_like or title_link(line)):
         return ("hint", line.hint)
     return None
 
@@ -282,19 +148,19 @@ def backward(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) 
     prev = 0
     for g in groups:
         lo = _trailing(lines, prev, g[0]) if prev else 0
-        gaps.append([j for j in range(lo, g[0]) if j not in excluded and _opener_ok(lines[j])])
+        gaps.append([j for j in range(lo, g[0]) if j not in excluded and opener_ok(lines[j])])
         prev = g[-1] + 1
     near = 0
     for g, cands in zip(groups, gaps, strict=True):
         if cands and all(lines[j].label in ("authors", "paper", "link", "affil") or not lines[j].text.strip()
-                         or j in anchors[g[0]].skip or _authors_line(lines[j])
+                         or j in anchors[g[0]].skip or authors_line(lines[j])
                          for j in range(cands[-1] + 1, g[0])):
             near += 1
     use_near = near * 2 > len(groups)
     openers: list[int | None] = []
     for k, cands in enumerate(gaps):
         head = lines[groups[k][0]]
-        if not cands or (head.lead is not None and _title_link(head)):
+        if not cands or (head.lead is not None and title_link(head)):
             openers.append(None)  # none, or the anchor is its own title ("- [Name](arXiv) — note")
         elif use_near:
             openers.append(cands[-1])
@@ -310,19 +176,19 @@ def backward(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) 
         start = opener if opener is not None else g[0]
         e = _entry_at(lines, start, anchors[g[0]], [anchors[i] for i in g], "section")
         head = lines[g[0]]
-        if start == g[0] and head.lead is not None and _title_link(head):
+        if start == g[0] and head.lead is not None and title_link(head):
             note = head.text[head.lead.start + len(head.lead.text):]
-            e.words = _cut_citation("x " + note.strip(" :：-–—,;"))[2:].strip(" :：-–—,;")
+            e.words = names.cut_citation("x " + note.strip(" :：-–—,;"))[2:].strip(" :：-–—,;")
             own.append(e)
         entries.append(e)
-    _close(entries, len(lines))
+    close_entries(entries, len(lines))
     for e in own:  # an item that is its own title ends where the next linked item opens
         e.end = next((j for j in range(e.start + 1, e.end) if lines[j].links
                       and lines[j].links[0].start <= 4 and lines[j].hint == lines[e.start].hint), e.end)
     return entries
 
 
-def _authors_line(line: Line) -> tuple[str, ...] | None:
+def authors_line(line: Line) -> tuple[str, ...] | None:
     return line.authors
 
 
@@ -338,7 +204,7 @@ def _entry_at(lines: list[Line], start: int, anchor: Anchor | None, group: list[
     return e
 
 
-def _close(entries: list[Entry], n: int) -> None:
+def close_entries(entries: list[Entry], n: int) -> None:
     entries.sort(key=lambda e: e.start)
     for k, e in enumerate(entries):
         e.end = entries[k + 1].start if k + 1 < len(entries) else n
@@ -364,7 +230,7 @@ def runs(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) -> l
                 found.title, found.authors = ta
                 found.skip.add(i + 1)
             elif not nxt.links and nxt.title_like and names.title_ok(nxt.body):
-                authors = _authors_line(lines[i + 2]) if i + 2 < n else None
+                authors = authors_line(lines[i + 2]) if i + 2 < n else None
                 found = _entry_at(lines, i, anchors[i], [anchors[i]], "run")
                 found.title = nxt.body
                 found.skip.add(i + 1)
@@ -376,7 +242,7 @@ def runs(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) -> l
             if ta:
                 found = Entry(i, i + 1, ta[0], ta[1], kind="run", skip={i})
             elif i + 1 < n and line.title_like and names.title_ok(line.body) \
-                    and (authors := _authors_line(lines[i + 1])) \
+                    and (authors := authors_line(lines[i + 1])) \
                     and lines[i + 1].body.startswith(("(", "（")):
                 found = Entry(i, i + 1, line.body, authors, kind="run", skip={i, i + 1})
         if found is not None:
@@ -384,7 +250,7 @@ def runs(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) -> l
             i = max(found.skip) + 1
             continue
         i += 1
-    _close(entries, n)
+    close_entries(entries, n)
     return entries
 
 
@@ -445,126 +311,3 @@ def _named_in_section(lines: list[Line], start: int, end: int) -> Anchor | None:
             if m.group(1) in lines[j].ids and len(words & head) >= 0.8 * len(words):
                 return Anchor(j, None, m.group(1), False)
     return None
-
-
-def items(lines: list[Line], excluded: set[int]) -> list[Entry]:
-    """Self-contained item lines: a line that opens with a paper link whose text is a title
-    ("[RoFormer: …](arXiv) (Su et al., 2021): note"), "Title — URL" / "Title: URL" /
-    "Title [PDF]" / "Title (2018) arXiv:ID", or a citation "Authors, Title, Venue Year. URL"."""
-    entries = []
-    for i, line in enumerate(lines):
-        if i in excluded or line.table or line.label is not None or line.num and line.num[0] == "bracket":
-            continue
-        lk = line.paper_link
-        text_id = None
-        if lk is None or (not lk.arxiv_id and line.ids and not any(x.arxiv_id for x in line.links)):
-            if not line.ids:
-                if lk is None:
-                    continue
-            else:
-                text_id = line.ids[0]
-                at = line.text.find(text_id)
-                lk = None if at >= 0 else lk
-        title = None
-        note = ""
-        if lk is not None and line.lead is lk and _title_link(line):
-            title = names.clean_title(lk.text)
-            note = line.text[lk.start + len(lk.text):]
-        else:
-            start = lk.start if lk is not None else _id_start(line.text, text_id)
-            if start is None or start == 0:
-                continue
-            before = line.text[:start]
-            after = line.text[start + (len(lk.text) if lk is not None else len(text_id)):].strip()
-            head = names.clean_title(re.sub(r"(?i)(?:arxiv\s*[:：]?|abs/|pdf/)\s*$", "",
-                                            before.rstrip(" :：-–—→|([（【")).rstrip(" :：-–—→|([（【"))
-            if head.endswith(".") and not head.endswith("..") and names.title_cased(head):
-                head = head[:-1]
-            noted = len(after) <= 40 or after[:1] in "(（[-–—:：·|"
-            labelled = lk is not None and bool(lk.text) and bool(P.LINK_TEXT_LABEL.match(lk.text))
-            cited = names.citation_title(before.strip())
-            if cited and noted:
-                title, note = cited, after
-            elif head and (names.title_ok(head) or labelled and title_like(head)) and noted \
-                    and not P.REF_PREFIX.match(before) and _title_line_text(before):
-                title, note = head, after
-        if title is None:
-            continue
-        e = Entry(i, i + 1, title, kind="item", skip={i})
-        e.anchor, e.link, e.text_id = i, lk, text_id
-        ta = names.title_authors(title)
-        if ta:
-            e.title, e.authors = ta
-        e.words = _cut_citation("x " + note.strip(" :：-–—,;"))[2:].strip(" :：-–—,;")
-        if P.CITATION_NOTE.match(e.words):
-            e.words = ""
-        entries.append(e)
-    for i, line in enumerate(lines):  # "- SSRL (Tsinghua): … 🔗 Read the paper" whose link was lost
-        if i in excluded or line.links or line.ids or line.table or not (m := _STRIPPED_LINK.search(line.body)):
-            continue
-        head = re.split(r"\s*[(（]|[:：]\s|\s[—–-]\s", line.body[:m.start()], maxsplit=1)[0]
-        title = names.clean_title(head)
-        if title != line.body[:m.start()].strip() and (names.title_ok(title) or names.short_name(title)):
-            e = Entry(i, i + 1, title, kind="item", skip={i})
-            rest = line.body[len(head):m.start()]
-            colon = re.search(r"[:：]\s", rest)
-            e.words = (rest[colon.end():] if colon else rest).strip(" :：-–—()（）")
-            entries.append(e)
-    taken = {e.start for e in entries}
-    for i, line in enumerate(lines):  # "3. Title — Authors, 2019." then the link on its own line
-        if i in excluded or i in taken or line.links or line.ids or not (
-                line.num or line.hint == "li") or not names.title_ok(names.clean_title(_cut_citation(line.body))):
-            continue
-        j = next((k for k in range(i + 1, min(i + 3, len(lines))) if lines[k].text.strip()), None)
-        if j is None or j in excluded or j in taken or not lines[j].links or lines[j].paper_link is None \
-                or not (lines[j].link_only or P.LINK_TEXT_LABEL.match(lines[j].links[0].text or "")):
-            continue
-        e = Entry(i, i + 1, names.clean_title(_cut_citation(line.body)), kind="item", skip={i, j})
-        e.anchor, e.link = j, lines[j].paper_link
-        entries.append(e)
-    _close(entries, len(lines))
-    for e in entries:  # an item's words stop at the next heading / title line
-        e.end = next((j for j in range(e.start + 1, e.end) if j not in e.skip and (
-            lines[j].hint[0] == "h" or lines[j].title_like and lines[j].num)), e.end)
-    return entries
-
-
-# a paper link's text left at the end of an item whose URL a mirror or a copy dropped
-_STRIPPED_LINK = re.compile(r"[\s🔗📄👉→]+(?:논문\s*보기|논문\s*링크|read the paper|论文链接|論文リンク|論文はこちら"
-                            r"|статья|\[?paper\]?)\s*$", re.I)
-
-
-def _cut_citation(text: str) -> str:
-    """``Title — Ziegler et al., 2019.`` / ``Title (Stiennon et al., NeurIPS 2020)`` → Title."""
-    text = re.sub(r"\s*[(（][^()（）]*(?:et al|19\d\d|20\d\d)[^()（）]*[)）]\s*$", "", text)
-    return re.sub(r"\s+[—–-]\s+[^—–]*(?:et al\.?|,\s*(?:19|20)\d\d)[^—–]*$", "", text).strip()
-
-
-def _id_start(text: str, ident: str | None) -> int | None:
-    """Where the written form of arXiv ID ``ident`` starts ("arXiv:2401.1", "abs/…", bare)."""
-    if not ident:
-        return None
-    at = text.find(ident)
-    if at < 0:
-        return None
-    m = re.search(r"(?i)(?:https?://\S*?|arxiv\s*[:：]?\s*|abs/|pdf/)$", text[:at])
-    return m.start() if m else at
-
-
-_CITING_TAIL = re.compile(r"(?i)(?:\b(?:see|cf|in|from|by|of|and|with|like|via|than|on|to|as|the|a|an"
-                          r"|(?:the|this|that|our|their)\s+(?:paper|preprint|article|report|work))"
-                          r"|是|见|参见|的|は|の|와|및|из|в|см)\.?\s*$")
-
-
-def _title_line_text(before: str) -> bool:
-    """The text before a link reads as the link's title, not as a sentence citing it
-    ("Builds on routing ideas (see arXiv:…)", "as shown in <link>")."""
-    t = before.strip().rstrip(" :：-–—→|")
-    if t.endswith(("(", "（")):  # "Title ( http://arxiv.org/abs/… )"
-        t = t[:-1].rstrip()
-    if t.endswith(".") and not t.endswith("..") and names.title_cased(t):
-        t = t[:-1]  # "Embodied LLM Agents Learn to Cooperate in Organized Teams. [paper]"
-    if not t or t[-1] in "。.!！" or len(t) > 250 or t.count(", ") >= 4:
-        return False
-    opened = t.count("(") + t.count("（") - t.count(")") - t.count("）")
-    return opened <= 0 and not _CITING_TAIL.search(t.rstrip("(（[【 "))
