@@ -90,7 +90,7 @@ _TAIL_ID = re.compile(r"(?:^|[\s(（\[])(\d{4}\.\d{4,5})(?:v\d{1,2})?[)）\]]?\s
 # "[2403.01744] NoteLLM: A Retrievable …": an arXiv page's own title, copied
 _PAGE_TITLE_ID = re.compile(r"\[(\d{4}\.\d{4,5})(?:v\d{1,2})?\]\s*(?=[A-Z])")
 _LATIN_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_OTHER_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0400-\u04ff]")
+_OTHER_CHARS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0400-\u04ff]+")
 
 
 def _latin_letters(text: str) -> int:
@@ -199,7 +199,8 @@ def _annotate_line(line: Line, ids_of) -> None:
         ids.append(ident)
     line.ids = ids
     line.latin = _latin_letters(text)
-    line.other = len(_OTHER_CHAR.findall(text)) if not text.isascii() else 0
+    # CJK / Hangul / Cyrillic characters: the text's length less what remains without them
+    line.other = len(text) - len(_OTHER_CHARS.sub("", text)) if not text.isascii() else 0
     body, line.num = _strip_marker(text)
     line.body = body
     if line.hint == "hr" or line.cells is not None:
