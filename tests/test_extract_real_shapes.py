@@ -1,4 +1,4 @@
-"""Structures found measuring the extractor on real posts outside the corpus (docs
+"""Structures found measuring the extractor on real posts outside the corpus, three sets (docs
 pages in Markdown with inline HTML, arXiv page titles pasted into reposts, badges, YAML
 front matter, Tistory "source" lines, one-line shares…). Each test rebuilds the structure
 with prose of our own; the IDs and titles are real papers'."""
@@ -176,3 +176,99 @@ def test_items_whose_paper_links_were_stripped_keep_their_names():
     assert [(f.arxiv_id, f.title) for f in found] == [(None, "Paper2Agent"), (None, "SSRL"),
                                                       (None, "Agent Lightning")]
     assert found[1].text == "외부 검색 없이 스스로 학습하는 강화 학습법입니다."
+
+
+# ----------------------------------------------------------------------------- third set
+
+
+def test_a_source_line_with_an_arxiv_id_is_its_sections_paper_and_a_tldr_list_is_not_papers():
+    # a Gist report: a TL;DR numbered list of concepts, then numbered sections starting at 1
+    # again; one section names its source as "Источник: <blog>, arXiv:<ID>" (no link)
+    post = ("RLM: обзор\n\nTL;DR\n\n"
+            "1. Recursive Language Model — управление контекстом через делегирование (Prime Intellect, 2025)\n"
+            "2. Reasoning Language Model — модели, обученные рассуждать через RL\n\n"
+            "1. Два значения RLM\n\n1.1 Recursive Language Model\n\n"
+            "Источник: блог Prime Intellect, arXiv:2512.24601\n\n"
+            "Главная модель не читает данные сама, а поручает это вспомогательным.\n")
+    found = extract_papers(post, title="RLM: обзор", lang="ru")
+    assert [(f.arxiv_id, f.role) for f in found] == [("2512.24601", "primary")]
+
+
+def test_each_section_says_which_paper_it_read():
+    # Japanese study notes: "読んだ論文：<URL>" under each topic heading
+    post = ("# OCRの後処理\n\n後処理でOCRの誤りを直す話。\n\n"
+            "読んだ論文：http://arxiv.org/abs/2108.02899v1 (Workshop at KDD, 2021)\n\n"
+            "## 構成\n\n文字の埋め込みを畳み込みに通す。\n\n"
+            "# 情景文字認識\n\n曲がった文字列を読むタスク。\n\n"
+            "読んだ論文：https://arxiv.org/abs/2107.13938v1\n\n## 構成\n\nCNNの後に注意機構。\n")
+    found = extract_papers(post, title="OCRの勉強メモ", lang="ja")
+    assert [(f.arxiv_id, f.role) for f in found] == [("2108.02899", "primary"), ("2107.13938", "primary")]
+
+
+def test_code_in_a_fenced_block_is_neither_a_heading_nor_an_entry():
+    post = ("# メモ\n\n論文 \"Everything is Context\"（arXiv:2512.05470）を読んだ。\n\n"
+            "```bash\n# MEMORY.md の参照チェック\n1. Context Loader Script\n2. Context Check Script\n"
+            "3. Context Clean Script\n```\n\n感想はまた書く。\n")
+    found = extract_papers(post, title="メモ: 論文 'Everything is Context'", lang="ja")
+    assert [(f.arxiv_id, f.role) for f in found] == [("2512.05470", "primary")]
+
+
+def test_a_summary_list_glossing_english_terms_is_not_a_list_of_papers():
+    # a discussion of one paper: its summary list glosses the paper's terms in parentheses;
+    # the post's title quotes the paper, the text gives its ID next to the same title
+    post = ("<h2>はじめに</h2><p>そんなとき \"Everything is Context\"（arXiv:2512.05470）という論文を読んだ。</p>"
+            "<h2>まとめ</h2><p>1. 文脈があふれる → 段階的に読み込む（Context Constructor）</p>"
+            "<p>2. 全部は入らない → 優先度で選ぶ（Bounded Reasoning）</p>"
+            "<p>3. 古い情報で動く → 鮮度を確かめる（Context Evaluator）</p>"
+            "<p>論文 \"Everything is Context\" はこの流れに名前をつけてくれた。</p>")
+    found = extract_papers(post, title="作ったものに名前がついていた — 論文 'Everything is Context' との対応",
+                           lang="ja")
+    assert [(f.arxiv_id, f.role) for f in found] == [("2512.05470", "primary")]
+
+
+def test_a_footnote_citing_the_papers_title_gives_the_posts_paper():
+    post = ("---\ntitle: 論文読み - Efficient Estimation of Word Representations in Vector Space\n---\n\n"
+            "今回はword2vecの元論文を読む[^1]。\n\n"
+            "[^1]: T. Mikolov, K. Chen, G. Corrado, J. Dean, \"Efficient Estimation of Word Representations "
+            "in Vector Space\", 2013, https://arxiv.org/abs/1301.3781\n\n## 導入\n\n単語をベクトルにする。\n")
+    (paper,) = [f for f in extract_papers(post, lang="ja") if f.role == "primary"]
+    assert (paper.arxiv_id, paper.title) == ("1301.3781", "Efficient Estimation of Word Representations in Vector Space")
+
+
+def test_a_reading_list_of_citations_without_links_names_each_paper():
+    post = ("Reading\n\nPapers I keep coming back to.\n\nArchitectures\n\n"
+            "- Mamba: Linear-Time Sequence Modeling with Selective State Spaces Gu & Dao · 2023\n"
+            "Attention-free and still competitive.\n\nLong context\n\n"
+            "- Lost in the Middle: How Language Models Use Long Contexts Liu et al. (TACL 2024) · 2023\n"
+            "Why the middle of a long prompt gets ignored.\n\n"
+            "- DeepSeek-R1: Incentivizing Reasoning Capability in LLMs via RL DeepSeek-AI · 2025\n"
+            "Reasoning from verifiable rewards alone.\n")
+    found = extract_papers(post, title="Reading", lang="en")
+    assert [(f.arxiv_id, f.title) for f in found] == [
+        (None, "Mamba: Linear-Time Sequence Modeling with Selective State Spaces"),
+        (None, "Lost in the Middle: How Language Models Use Long Contexts"),
+        (None, "DeepSeek-R1: Incentivizing Reasoning Capability in LLMs via RL")]
+    assert found[1].text == "Why the middle of a long prompt gets ignored."
+    labelled = ("<p>컨텍스트 길이 관련 논문입니다.</p><p>arXiv: Memorizing Transformers (2022)</p>"
+                "<p>arXiv: Qwen2.5-1M Technical Report (2025)</p><p>둘 다 긴 문맥을 다룹니다.</p>")
+    assert [f.title for f in extract_papers(labelled, lang="ko")] == [
+        "Memorizing Transformers", "Qwen2.5-1M Technical Report"]
+
+
+def test_a_title_then_its_authors_and_year_is_a_paper():
+    post = ("<h2>🏗️ Foundations</h2><p>🔹 Attention Is All You Need</p><p>Vaswani et al., 2017</p>"
+            "<p>Replaced recurrence with self-attention.</p>"
+            "<p>🔹 LoRA: Low-Rank Adaptation of Large Language Models</p><p>Hu et al., 2021</p>"
+            "<p>Cheap fine-tuning with low-rank updates.</p>")
+    found = extract_papers(post, title="Essential reading", lang="en")
+    assert [(f.title, f.authors) for f in found] == [
+        ("Attention Is All You Need", ("Vaswani",)),
+        ("LoRA: Low-Rank Adaptation of Large Language Models", ("Hu",))]
+
+
+def test_a_paper_named_in_russian_prose_between_single_quotes():
+    post = ("<p>Автор: Иван Петров</p><p>В работе ‘Beyond the Black Box: Theory and Mechanism of Large "
+            "Language Models’ предложена классификация теорий о больших моделях.</p>"
+            "<p>Разберём, что из этого следует для практики.</p>")
+    (paper,) = extract_papers(post, title="Языковые модели: от загадки к пониманию", lang="ru")
+    assert (paper.arxiv_id, paper.title) == (None, "Beyond the Black Box: Theory and Mechanism of Large Language Models")

@@ -25,7 +25,7 @@ from .names import forget
 from .page import page_lines
 from .roles import papers
 
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 5
 
 __all__ = ["EXTRACTOR_VERSION", "extract_papers", "post_lines"]
 

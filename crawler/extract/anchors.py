@@ -112,7 +112,9 @@ def find_anchors(lines: list[Line], excluded: set[int]) -> dict[int, Anchor]:
                 and not line.label_rest.strip(" :：-–—→"):
             pending = i if line.label == "paper" else -i - 1  # link labels need a paper link
             continue
-        labelled = line.label == "paper" or (line.label == "link" and line.paper_link is not None)
+        # "Источник: …, arXiv:2512.24601": a link label whose text is a paper's ID points at it
+        labelled = line.label == "paper" or line.label == "link" and (
+            line.paper_link is not None or not line.links and bool(line.ids))
         if pending is not None:
             strong = pending >= 0
             if line.links or line.ids:

@@ -100,10 +100,12 @@ def _credible(lines: list[Line], entries: list[Entry], described: bool = False) 
     a title label, or as siblings of linked entries, or in a numbered list of English titles;
     in a post about papers, a numbered list of substantial items whatever their language."""
     anchored = sum(1 for e in entries if e.anchor is not None)
-    titled = [e for e in entries if e.anchor is None and e.title and names.title_ok(e.title)]
+    glossed = {e.start for e in entries if e.anchor is None and e.title and _glossed_term(lines[e.start], e.title)}
+    titled = [e for e in entries if e.anchor is None and e.title and names.title_ok(e.title)
+              and e.start not in glossed]
     # a numbered list of English titles (some of them linked): its title-only items are papers
-    numbered = (len(titled) >= 3 or len(titled) >= 2 and anchored >= 1) and all(
-        lines[e.start].num is not None for e in titled)
+    numbered = (len(titled) >= 3 or len(titled) >= 2 and anchored >= 1 and _one_sequence(lines, entries)) \
+        and all(lines[e.start].num is not None for e in titled)
     bare = [e for e in entries if e.anchor is None]
     if described and not anchored and not titled and len(bare) >= 3 and all(
             lines[e.start].num is not None and e.title
@@ -119,12 +121,28 @@ def _credible(lines: list[Line], entries: list[Entry], described: bool = False) 
         if e.anchor is not None or e.kind in ("row", "item") or e.title and names.title_ok(e.title) and (
                 e.authors or e.kind == "run" or lines[e.start].label == "title" or e.titled_by
                 or any(lines[j].label == "title" for j in e.skip)
-                or anchored >= 2 or numbered) or (
+                or anchored >= 2 or numbered and e.start not in glossed) or (
                 # in a numbered list of papers, an item may name its paper by its short name
                 # ("3. Mamba - …"): an entry the resolver takes only if the name is unique
                 numbered and lines[e.start].num is not None and names.short_name(e.title)):
             out.append(e)
     return out
+
+
+def _glossed_term(line: Line, title: str) -> bool:
+    """"1. コンテキストが爆発する → 段階的開示（Context Constructor）": a native sentence that
+    glosses a two-word English term, not an item naming a paper (a title of three words or
+    more, or a coined name like "LoRA", "Phi-3", still names one)."""
+    words = title.split()
+    return line.other > 0 and not line.body.startswith(title) and len(words) <= 2 \
+        and not any(_COINED.fullmatch(w) for w in words)
+
+
+def _one_sequence(lines: list[Line], entries: list[Entry]) -> bool:
+    """The entries' numbers rise through the post: one list, not a short list in a summary
+    ("1. X — …", "2. Y — …") followed by numbered sections that start again at 1."""
+    nums = [lines[e.start].num[1] for e in entries if lines[e.start].num is not None]
+    return all(b > a for a, b in zip(nums, nums[1:], strict=False))
 
 
 def _style_key(line: Line) -> tuple | None:

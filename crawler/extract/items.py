@@ -88,11 +88,40 @@ def items(lines: list[Line], excluded: set[int]) -> list[Entry]:
         e = Entry(i, i + 1, names.clean_title(names.cut_citation(line.body)), kind="item", skip={i, j})
         e.anchor, e.link = j, lines[j].paper_link
         entries.append(e)
+    entries += _cited_items(lines, excluded | {e.start for e in entries} | {j for e in entries for j in e.skip})
     close_entries(entries, len(lines))
     for e in entries:  # an item's words stop at the next heading / title line
         e.end = next((j for j in range(e.start + 1, e.end) if j not in e.skip and (
             lines[j].hint[0] == "h" or lines[j].title_like and lines[j].num)), e.end)
     return entries
+
+
+# "- Mamba: Linear-Time … Gu & Dao · 2023", "- Lost in the Middle: … Liu et al. (TACL 2024) · 2023":
+# a reading list's item as a citation (title, authors, year) whose link was not kept
+_CITED_ITEM = re.compile(
+    r"^(?P<title>.{12,250}?)\s+(?:[A-Z][\w'’-]+\s+(?:et\s+al\.?|&\s+[A-Z][\w'’-]+)"
+    r"|[A-Z][\w-]*-AI|[A-Z][\w-]+\s+(?:Team|AI|Research))(?:\s*[(（][^()（）]{1,40}[)）])?"
+    r"\s*[·•,]\s*(?:19|20)\d\d\.?\s*$")
+
+
+def _cited_items(lines: list[Line], excluded: set[int]) -> list[Entry]:
+    """List items written as citations without a link ("- Title Gu & Dao · 2023") or as a
+    paper label whose link was lost ("arXiv: Title (2022)"), when the post has at least two:
+    each is a paper, found later by its title."""
+    found = []
+    for i, line in enumerate(lines):
+        if i in excluded or line.links or line.ids:
+            continue
+        if line.label == "paper":  # "arXiv: Memorizing Transformers (2022)": the label kept, the link lost
+            title = names.clean_title(line.label_rest)
+        elif line.num or line.hint == "li" or P.BULLET.match(line.text):
+            m = _CITED_ITEM.match(line.body)
+            title = names.clean_title(m.group("title")) if m else ""
+        else:
+            continue
+        if title and names.title_ok(title) and len(title.split()) >= 2:
+            found.append(Entry(i, i + 1, title, kind="item", skip={i}, titled_by="citation"))
+    return found if len(found) >= 2 else []
 
 
 # a paper link's text left at the end of an item whose URL a mirror or a copy dropped

@@ -202,6 +202,8 @@ def _annotate_line(line: Line, ids_of) -> None:
     # CJK / Hangul / Cyrillic characters: the text's length less what remains without them
     line.other = len(text) - len(_OTHER_CHARS.sub("", text)) if not text.isascii() else 0
     body, line.num = _strip_marker(text)
+    if line.hint == "pre":
+        line.num = None  # "1. load_model()" in a code block numbers nothing the post presents
     line.body = body
     if line.hint == "hr" or line.cells is not None:
         return

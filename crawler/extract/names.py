@@ -38,7 +38,7 @@ _SYMBOLS_HEAD = re.compile(r"^[^\w\[【(（\"'“「『]+(?=\w|[\[【(（])")
 _LINK_TAGS_TAIL = re.compile(r"(?:\s*[\[【](?:pdf|code|paper|arxiv|论文|代码|論文|コード|논문|코드|project|demo|blog)[\]】])+\s*$", re.I)
 # "[CoT] Chain-of-Thought Prompting …", "【ICLR 2024】Title": a short tag before the title
 _TAG_HEAD = re.compile(r"^[\[【(（][^\]】)）]{1,24}[\]】)）]\s*(?=\S)")
-_SEPARATORS = (" / ", " | ", " ｜ ", "／")
+_SEPARATORS = (" / ", " | ", " ｜ ", "／", " - ", " — ", " – ")
 
 
 @memo
@@ -92,6 +92,8 @@ _TITLE_WORDS = frozenset(["a", "an", "the", "of", "for", "with", "via", "from", 
 def author_line(text: str) -> tuple[str, ...] | None:
     """A line that is only an author list: ``A, B, C``, ``(A, B)``, ``A and B`` (an
     affiliation after a dash is dropped: ``Snell, Lee, Xu, Kumar — UC Berkeley``)."""
+    if (m := _SHORT_CITE.match(text)) is not None:  # "Vaswani et al., 2017", "(Gu & Dao, 2023)"
+        return tuple(a for a in (m.group("a"), m.group("b")) if a)
     if len(text) > 1200 or not ("," in text or "，" in text or "、" in text or " and " in text
                                 or " & " in text or text.lstrip()[:1] in ("(", "（")):
         return None  # every form below lists names with one of these, or in parentheses
@@ -109,8 +111,15 @@ def author_line(text: str) -> tuple[str, ...] | None:
     return None
 
 
+_SHORT_CITE = re.compile(r"^[(（]?\s*(?P<a>[A-Z][\w'’-]+)\s+(?:et\s+al\.?|(?:and|&)\s+(?P<b>[A-Z][\w'’-]+))"
+                         r"\s*[,·]?\s*(?:19|20)\d\d[a-z]?\s*[)）]?\.?$")
 _ET_AL = re.compile(r"\bet\s+al\.?,?\s*|^\s*[A-Z][\w'’-]+(?:\s+(?:and|&)\s+[A-Z][\w'’-]+)\s*[,.(]\s*")
 _VENUE_TAIL = re.compile(r"[,.]?\s*\(?(?:[A-Z][A-Za-z&-]*\s+)?['’]?(?:19|20)?\d\d\)?\.?\s*$")
+
+
+def short_cite(text: str) -> bool:
+    """"Vaswani et al., 2017", "(Gu & Dao, 2023)": a citation's authors and year alone."""
+    return _SHORT_CITE.match(text) is not None
 
 
 @memo

@@ -241,10 +241,11 @@ def runs(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) -> l
             ta = names.title_authors(line.body, min_count=2)
             if ta:
                 found = Entry(i, i + 1, ta[0], ta[1], kind="run", skip={i})
-            elif i + 1 < n and line.title_like and names.title_ok(line.body) \
+            elif i + 1 < n and line.title_like and names.title_ok(title := names.clean_title(line.body)) \
                     and (authors := authors_line(lines[i + 1])) \
-                    and lines[i + 1].body.startswith(("(", "（")):
-                found = Entry(i, i + 1, line.body, authors, kind="run", skip={i, i + 1})
+                    and (lines[i + 1].body.startswith(("(", "（")) or names.short_cite(lines[i + 1].body)):
+                # "Title" then "(Authors)" or "Vaswani et al., 2017" on the next line
+                found = Entry(i, i + 1, title, authors, kind="run", skip={i, i + 1})
         if found is not None:
             entries.append(found)
             i = max(found.skip) + 1

@@ -73,6 +73,11 @@ def single(lines: list[Line], post_title: str | None, excluded: set[int], anchor
         e.anchor, e.link = named
         e.title = e.title or names.clean_title(named[1].text)
         return [e]
+    cited = _cited_by_title(lines, [e.title, post_title], excluded)
+    if cited is not None:  # '[^1]: T. Mikolov et al., "Efficient Estimation of …", 2013, <arXiv>'
+        e.anchor, e.text_id = cited
+        e.skip.add(cited[0])
+        return [e]
     shared = _shared_link(lines, excluded)
     if shared is not None:  # a short post sharing one paper: "fascinating read https://arxiv.org/…"
         e.anchor, e.link, e.text_id = shared
@@ -131,7 +136,7 @@ def _prose_title(lines: list[Line], excluded: set[int]) -> str | None:
         if j in excluded or not line.other:
             continue
         for m in P.PROSE_TITLE.finditer(line.text):
-            title = names.clean_title((m.group("a") or m.group("b") or "").strip(" .,:;"))
+            title = names.clean_title((m.group("a") or m.group("b") or m.group("c") or "").strip(" .,:;"))
             if names.title_ok(title) and len(title.split()) >= 3 and title not in found:
                 found.append(title)
     return found[0] if len(found) == 1 else None
@@ -158,8 +163,9 @@ def _headline_names(lines: list[Line], post_title: str | None) -> list[str]:
         out.append(paren)
     out += [m.group(0) for m in _COINED.finditer(title)]
     for part in re.split(r"\s+[—–-]\s+|[:：|]\s*", title):
-        if names.latin_part(part) and names.title_ok(part.strip()) and len(part.split()) >= 2:
-            out.append(part.strip())
+        part = names.clean_title(part)  # "[논문리뷰] Attention is all you need": without its tag
+        if names.latin_part(part) and names.title_ok(part) and len(part.split()) >= 2:
+            out.append(part)
     opening = [ln for ln in lines[:8] if ln.text.strip() and not ln.link_only][:3]
     for ln in opening:
         head = re.split(r"\s+[—–-]\s+|[:：]\s+", names.clean_title(ln.body), maxsplit=1)
@@ -199,6 +205,25 @@ def _named_paper_link(lines: list[Line], post_title: str | None, excluded: set[i
             if j in opening and lk is line.paper_link and names.title_ok(names.clean_title(lk.text)) \
                     and _PRESENTING.search(line.text[max(0, lk.start - 40):lk.start].rstrip(" ,「『“\"(（")):
                 return j, lk
+    return None
+
+
+_TITLE_PARTS = re.compile(r"\s+[-–—|/]\s+|[:：]\s+|[「」『』“”\"'()（）]")
+
+
+def _cited_by_title(lines: list[Line], titles: list[str | None], excluded: set[int]):
+    """The ID written next to the paper's English title, which the post's title (or its
+    title label) also gives: a footnote or a citation line of the paper the post reads."""
+    wanted = {" ".join(part.casefold().split()) for t in titles if t
+              for part in _TITLE_PARTS.split(t) if len(part.split()) >= 3 and names.title_ok(part.strip())}
+    if not wanted:
+        return None
+    for j, line in enumerate(lines):
+        if j in excluded or len(set(line.ids)) != 1:
+            continue
+        text = " ".join(line.text.casefold().split())
+        if any(w in text for w in wanted):
+            return j, line.ids[0]
     return None
 
 

@@ -67,9 +67,9 @@ def finish_line(raw: str, links: list[tuple[str, str]], hint: str) -> Line | Non
             return m.group(1)
         text = _MD_LINK.sub(repl, text)
         links = links + md  # order fixed below by position
-    if _MD_HR.match(text) and not links:
+    if hint != "pre" and _MD_HR.match(text) and not links:
         return Line("", [], "hr")
-    m = _MD_HEADING.match(text)
+    m = _MD_HEADING.match(text) if hint != "pre" else None  # "# a comment" in code is not a heading
     if m:
         text, hint = text[m.end():], f"h{len(m.group(1))}"
     strong: list[str] = []
@@ -202,9 +202,16 @@ def tabulate(lines: list[Line]) -> list[Line]:
 
 
 def text_lines(text: str) -> list[Line]:
+    """A plain-text or Markdown post's lines; lines inside a fenced code block (```` ``` ````,
+    ``~~~``) are preformatted, as an HTML ``<pre>``'s are: code, not headings or entries."""
     lines = []
+    fence: str | None = None
     for raw in text.splitlines():
-        line = finish_line(raw, [], "p")
+        mark = raw.lstrip()[:3]
+        if mark in ("```", "~~~") and (fence is None or mark == fence):
+            fence = None if fence else mark
+            continue
+        line = finish_line(raw, [], "pre" if fence else "p")
         if line is not None:
             lines.append(line)
     return tabulate(join_broken_urls(lines))
