@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from jobs.resolve.match import decide, distinctive, judge, title_head
+from jobs.resolve.match import decide, judge
+from jobs.resolve.titles import distinctive, title_head
 
 
 def paper(title, published="2023-01-01", authors=(), arxiv_id="x"):

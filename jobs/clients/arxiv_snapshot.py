@@ -29,7 +29,7 @@ from jobs.clients.arxiv import (
     ArxivQueryError,
     ArxivUnavailable,
 )
-from jobs.resolve.match import normalize_title
+from jobs.resolve.titles import normalize_title
 
 log = logging.getLogger("jobs.arxiv")
 

@@ -1,4 +1,5 @@
-"""Does this arXiv paper answer that title? Pure title/author/date rules, table-tested.
+"""Does this arXiv paper answer that title? Pure title/author/date rules, table-tested
+(the normalizing and tokenizing they compare with is :mod:`jobs.resolve.titles`).
 
 The resolver (:mod:`jobs.resolve.queue`) searches arXiv for an entry's title candidates
 and hands every hit to :func:`decide`; links in posts are checked with
@@ -25,12 +26,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from rapidfuzz import fuzz
+
+from jobs.resolve.titles import (
+    COMMON_WORDS,
+    author_name_parts,
+    content_words,
+    distinctive,
+    is_coined_name,
+    is_real_title,
+    mostly_latin,
+    name_key,
+    normalize_title,
+    strip_name_prefix,
+    title_acronyms,
+    title_head,
+)
 
 OLD_NAMESAKE_YEARS = 3
 
@@ -42,24 +57,6 @@ class Paper(Protocol):
     title: str
     authors: tuple[str, ...]
     published: str | None
-
-
-_STOPWORDS = frozenset(["a", "an", "the", "of", "for", "and", "or", "in", "on", "to", "with", "via", "from", "by", "is", "are", "at", "as", "its", "into", "towards", "toward"])
-_LATEX = re.compile(r"\\[a-zA-Z]+|[{}$]")
-
-
-def _fold(text: str) -> str:
-    """NFKC + casefold + strip diacritics (Ilić → ilic, Ré → re)."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-def normalize_title(title: str) -> str:
-    """Lower-case, accent-free words: LaTeX markup, punctuation and dash/quote variants
-    become spaces (``Self-Rewarding`` → ``self rewarding``), whitespace collapsed."""
-    text = _fold(_LATEX.sub(" ", title or ""))
-    text = "".join(c if c.isalnum() else " " for c in text)
-    return " ".join(text.split())
 
 
 def title_similarity(a: str, b: str) -> float:
@@ -109,15 +106,6 @@ def titles_match(entry_title: str, arxiv_title: str, *, threshold: float = 92.0)
     return any(_titles_match(x, y, threshold) for x, y in pairs)
 
 
-def strip_name_prefix(title: str) -> str | None:
-    """``"KAN: Kolmogorov-Arnold Networks"`` → ``"Kolmogorov-Arnold Networks"``: the part
-    after a short (≤ 4 words) name prefix, when the rest has ≥ 3 words; else None."""
-    head, sep, rest = (title or "").partition(":")
-    if not sep or not (1 <= len(normalize_title(head).split()) <= 4):
-        return None
-    return rest.strip() if len(normalize_title(rest).split()) >= 3 else None
-
-
 def _titles_match(entry_title: str, arxiv_title: str, threshold: float) -> bool:
     a, b = normalize_title(entry_title), normalize_title(arxiv_title)
     if not a or not b or fuzz.ratio(a, b) < threshold:
@@ -134,23 +122,9 @@ def titles_disagree(entry_title: str, arxiv_title: str) -> bool:
     (``token_set_ratio`` < 60, so a short name such as "ChatQA" for "ChatQA: Building
     GPT-4 Level …" agrees). Titles in other scripts (translations) never disagree."""
     a, b = normalize_title(entry_title), normalize_title(arxiv_title)
-    if not a or not b or not _mostly_latin(a):
+    if not a or not b or not mostly_latin(a):
         return False
     return fuzz.token_set_ratio(a, b) < 60
-
-
-def _mostly_latin(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return bool(letters) and sum(c.isascii() for c in letters) / len(letters) >= 0.8
-
-
-def _name_parts(name: str) -> set[str]:
-    """Comparable parts of an author name: accent-free, lower-case, no initials."""
-    if "," in name:  # "Yuan, Weizhe" → "Weizhe Yuan"
-        last, _, first = name.partition(",")
-        name = f"{first} {last}"
-    words = normalize_title(name).split()
-    return {w for w in words if len(w) > 1 and w.isascii() and w.isalpha()}
 
 
 def authors_overlap(entry_authors: Sequence[str], paper_authors: Sequence[str]) -> bool | None:
@@ -161,10 +135,10 @@ def authors_overlap(entry_authors: Sequence[str], paper_authors: Sequence[str]) 
     diacritics, initials and name order ("J. Weston", "Weston, Jason", "Ilic" vs
     "Ilić"). At least one match is needed, two when the blog lists four or more
     comparable names (common surnames alone must not carry a match)."""
-    entry = [p for p in (_name_parts(n) for n in entry_authors if n) if p]
+    entry = [p for p in (author_name_parts(n) for n in entry_authors if n) if p]
     if not entry or not paper_authors:
         return None
-    paper = [_name_parts(n) for n in paper_authors]
+    paper = [author_name_parts(n) for n in paper_authors]
     hits = sum(1 for parts in entry if any(parts & other for other in paper))
     return hits >= (2 if len(entry) >= 4 else 1)
 
@@ -200,36 +174,13 @@ def best_title_match(title: str, authors: Sequence[str], candidates: Iterable[Pa
 def lookup_key(title: str, authors: Sequence[str] = ()) -> str:
     """The cache key of a title look-up: the normalized title, plus the blog's author
     surnames when it lists any (the author check is part of the answer)."""
-    names = sorted({p for n in authors for p in _name_parts(n)})
+    names = sorted({p for n in authors for p in author_name_parts(n)})
     key = normalize_title(title)
     return key + (" | " + " ".join(names) if names else "")
 
 
 # ---------------------------------------------------------------------------------
 # The decision: which hit (if any) a ranked list of candidates names
-
-# one common English word is not a name a paper goes by ("Attention", "Scaling")
-_COMMON = frozenset("""
-about above across adaptive agent agents aligning alignment all analysis any approach are
-attention augmented automatic balance based being benchmark better beyond big bridging
-building can case causal challenge challenges chat code coding combining compression
-computing context continual control controllable data dataset decoding deep dense design
-detection diffusion discovery distillation diverse do does dynamic editing effective
-efficient embedding embeddings emergent end enhancing evaluating evaluation exploring
-extending fast faster feedback few fine flow for foundation from general generalization
-generation generative graph graphs grounding guidance how human image images improving
-inference instruction interpretable is knowledge language large latent layer learning
-learn less let linear long look low making many mask masked memory meta mind mixture model
-modeling models more multi multimodal network networks neural new next not of on one open
-optimal optimization optimizing over planning policy pre preference pretraining prompt
-prompting prompts quantization question rag ranking reasoning recognition reinforcement
-representation representations retrieval reward robust robustness safety scalable scale
-scaling search segmentation self semantic sequence simple small sparse speech state
-structured study survey synthetic system systems teaching test text thinking time token
-tokens tool tools towards training transfer transformer transformers tuning understanding
-universal unsupervised using video view vision visual what when why with without world
-""".split())
-
 
 @dataclass(frozen=True)
 class Verdict:
@@ -248,33 +199,6 @@ class Decision:
 
 _REPORT = re.compile(r"\s+(?:technical|tech)\s+report\s*$", re.I)
 _STRENGTH = {"exact": 4, "fuzzy": 3, "contains": 2, "name": 1}
-_HEAD = re.compile(r"\s*(?::|：|\s[-–—]\s)\s*")
-
-
-def distinctive(name: str) -> bool:
-    """A name specific enough to find one paper by: three words or more, or a coined name
-    ("Mamba", "LoRA", "Phi-3", "SAM 2", "FlashAttention"), not one common word."""
-    words = normalize_title(name).split()
-    if len(words) >= 3:
-        return True
-    if not words:
-        return False
-    raw = name.strip()
-    if any(c.isdigit() for c in raw) or "-" in raw or any(c.isupper() for c in raw[1:]):
-        return len(raw) >= 3
-    return len(words) == 1 and len(words[0]) >= 4 and words[0] not in _COMMON and raw[:1].isupper()
-
-
-def _name_key(name: str) -> str:
-    """A name compared letter by letter: case, accents, spaces, dashes ignored, but not
-    "+" or digits ("LoRA+" is not "LoRA", "SAM 2" is "SAM-2")."""
-    return "".join(c for c in _fold(name) if c.isalnum() or c in "+#")
-
-
-def title_head(title: str) -> str | None:
-    """The name before ":" / " - " of an arXiv title ("Mamba: Linear-Time …" → "Mamba")."""
-    parts = _HEAD.split(title, maxsplit=1)
-    return parts[0].strip() if len(parts) == 2 and parts[0].strip() and len(parts[1].split()) >= 2 else None
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -301,8 +225,8 @@ def judge(candidate: str, paper: Paper, *, post_date: str | None = None,
         rule = "contains"
     else:
         head = title_head(paper.title) or paper.title
-        key = _name_key(_REPORT.sub("", candidate))
-        if distinctive(candidate) and key and _name_key(_REPORT.sub("", head)) == key:
+        key = name_key(_REPORT.sub("", candidate))
+        if distinctive(candidate) and key and name_key(_REPORT.sub("", head)) == key:
             rule = "name"  # "Mamba: Linear-Time …", "Qwen2 Technical Report", "Phi-3 Technical Report: …"
     if rule is None:
         return Verdict(None, "no-match")
@@ -358,68 +282,26 @@ def link_verdict(entry_title: str | None, candidates: Sequence[str], arxiv_title
     Title Case words — and shares none of that with the paper. Names met only in the
     commentary (baselines, datasets) can confirm a link, never contradict it."""
     text = f" {normalize_title(arxiv_title + ' ' + (arxiv_abstract or ''))} "
-    acronyms = _acronyms(arxiv_title)
+    acronyms = title_acronyms(arxiv_title)
     names = ([entry_title] if entry_title else []) + [c for c in candidates if c]
     for name in names:
         if _shares(name, text, acronyms, arxiv_title):
             return "agrees"
-    own = [entry_title] if entry_title and _real_title(entry_title) else []
+    own = [entry_title] if entry_title and is_real_title(entry_title) else []
     own += [c for c in candidates if entry_title and c.casefold() in entry_title.casefold()
-            and _coined(c) and not c.isupper()]  # "EDM", "DPO": nicknames, not checkable
+            and is_coined_name(c) and not c.isupper()]  # "EDM", "DPO": nicknames, not checkable
     return "contradicts" if own else "unknown"
-
-
-_CITATION = re.compile(r"\bet al\b|\b(?:19|20)\d\d\b")
-
-
-def _words(text: str) -> list[str]:
-    return [w for w in normalize_title(text).split() if len(w) >= 3 and w not in _STOPWORDS]
 
 
 def _shares(name: str, text: str, acronyms: set[str], arxiv_title: str = "") -> bool:
     norm = normalize_title(name)
-    if _mostly_latin(norm) and len(norm.split()) >= 2 and not titles_disagree(name, arxiv_title):
+    if mostly_latin(norm) and len(norm.split()) >= 2 and not titles_disagree(name, arxiv_title):
         return True
-    key = _name_key(name)
-    if len(key) >= 4 and key in _name_key(arxiv_title):
+    key = name_key(name)
+    if len(key) >= 4 and key in name_key(arxiv_title):
         return True
-    for word in _words(name):
-        if word not in _COMMON and f" {word} " in text:
+    for word in content_words(name):
+        if word not in COMMON_WORDS and f" {word} " in text:
             return True
     return any(tok in acronyms for tok in re.findall(r"\b[A-Z][A-Za-z]{1,6}\b", name)
                if sum(c.isupper() for c in tok) >= 2)
-
-
-def _acronyms(title: str) -> set[str]:
-    """Initials of consecutive capitalised words: "Direct Preference Optimization" → DPO."""
-    words = re.findall(r"[A-Za-z][\w'-]*", title)
-    out = set()
-    for i in range(len(words)):
-        for j in range(i + 2, min(len(words), i + 6) + 1):
-            span = [w for w in words[i:j] if w.lower() not in _STOPWORDS]
-            if len(span) >= 2:
-                out.add("".join(w[0].upper() for w in span))
-    return out
-
-
-def _coined(name: str) -> bool:
-    """A name made up for a paper: a word with inner capitals, digits or a hyphen
-    ("LLaVA-RLHF", "Phi-3", "KAN", "ReST-MCTS"), not a year or a citation."""
-    raw = name.strip()
-    if len(raw.split()) > 3 or _CITATION.search(raw) or not _mostly_latin(normalize_title(raw)):
-        return False
-    return any(len(tok) >= 2 and (any(c.isdigit() for c in tok) or any(c.isupper() for c in tok[1:])
-                                  or "-" in tok.strip("-"))
-               for tok in raw.split())
-
-
-def _real_title(title: str) -> bool:
-    """A paper title, not a sentence, a citation or a page heading: a coined name, a
-    "Name: subtitle", or mostly capitalised words."""
-    if not _mostly_latin(normalize_title(title)) or _CITATION.search(title):
-        return False
-    head = title.split(":")[0].strip()
-    if ":" in title and _coined(head.split()[0] if head.split() else ""):
-        return True
-    words = [w for w in re.findall(r"[A-Za-z][\w'-]*", title) if len(w) >= 4]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from jobs.resolve.match import distinctive, normalize_title
+from jobs.resolve.titles import distinctive, normalize_title
 
 MAX_QUERIES = 3
 MAX_TERMS = 10  # searches per combined request

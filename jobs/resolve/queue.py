@@ -34,8 +34,9 @@ import sqlite_utils
 
 from jobs import store
 from jobs.clients.arxiv import ArxivClient, ArxivPaper, ArxivQueryError, ArxivUnavailable
-from jobs.resolve.match import decide, normalize_title
+from jobs.resolve.match import decide
 from jobs.resolve.queries import MAX_QUERIES, Search, belongs, combine, next_searches, search_query
+from jobs.resolve.titles import normalize_title
 from jobs.store import arxiv as arxiv_store
 
 log = logging.getLogger("jobs.resolve")

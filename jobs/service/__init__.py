@@ -32,10 +32,11 @@ message and records it, the crawl child is stopped (SIGTERM → SIGKILL), other 
 row by row), the bot stops polling, the DB is closed: exit 0 in well under
 ``TimeoutStopSec``.
 
-Modules: :mod:`.loop` (the :class:`~jobs.service.loop.Service` and its jobs),
-:mod:`.crawl_child` (the crawl subprocess: command, environment, time limit, stop),
-:mod:`.logs` (one-line redacted log records, the child's log relay), :mod:`.health`
-(source back-off and alerts), :mod:`.sdnotify` (systemd), :mod:`.lock` (one crawler and
-one service per state directory). This package imports none of them, so
+Modules: :mod:`.loop` (the :class:`~jobs.service.loop.Service`: start, scheduler,
+heartbeat, stop), :mod:`.scheduled_jobs` (what the jobs do: crawl, summarize, deliver,
+digests, alerts), :mod:`.crawl_child` (the crawl subprocess: command, environment, time
+limit, stop), :mod:`.logs` (one-line redacted log records, the child's log relay),
+:mod:`.health` (source back-off and alerts), :mod:`.sdnotify` (systemd), :mod:`.lock`
+(one crawler and one service per state directory). This package imports none of them, so
 ``jobs.service.lock`` stays light for ``paperbot crawl once``.
 """
