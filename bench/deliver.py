@@ -1,7 +1,7 @@
 """Delivery benchmark: N subscribers × 1 paper against a Bot API server as strict as
 Telegram, at several limits.
 
-The local Bot API server (``tests/servers/telegram.py``) runs as its own process at a
+The local Bot API server (``tests/servers/telegram/``) runs as its own process at a
 higher CPU priority (``nice -5`` when allowed), like Telegram, which does not share our
 CPU: on a busy machine its clock then stays Telegram's, not ours. It enforces a strict
 sliding one-second window:

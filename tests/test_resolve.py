@@ -13,7 +13,7 @@ from crawler.models import Post
 from jobs import store
 from jobs.clients.arxiv import ArxivClient, ArxivPaper, build_http_client
 from jobs.config import Source
-from jobs.resolve.match import authors_overlap, best_title_match, titles_disagree, titles_match
+from jobs.resolve.match import authors_overlap, decide, titles_disagree, titles_match
 from jobs.steps.extract import extract_pending
 from jobs.store import crawl as crawl_store
 from tests.conftest import FIXTURES
@@ -90,16 +90,18 @@ def test_same_title_papers_are_told_apart_by_authors_or_not_guessed():
     lipos = [paper(i) for i, p in INDEX.items() if p["title"].startswith("LiPO: Listwise")]
     assert len(lipos) == 2
     title = lipos[0].title
-    right = best_title_match(title, ["Tianqi Liu", "Zhen Qin"], lipos)
+    right = decide([title], lipos, authors=["Tianqi Liu", "Zhen Qin"])
     wanted = next(p for p in lipos if "Tianqi Liu" in p.authors)
-    assert right is not None and right.paper.arxiv_id == wanted.arxiv_id
-    assert best_title_match(title, [], lipos) is None  # two equal candidates: ambiguous
+    assert (right.arxiv_id, right.reason) == (wanted.arxiv_id, "resolved")
+    unsure = decide([title], lipos)  # two papers, same title, no authors: never a guess
+    assert (unsure.arxiv_id, unsure.reason) == (None, "ambiguous")
+    assert sorted(unsure.plausible) == sorted(p.arxiv_id for p in lipos)
 
 
 def test_author_disagreement_rejects_a_title_hit():
     candidate = paper("2402.04229")  # MusicRL
-    assert best_title_match(candidate.title, list(candidate.authors[:1]), [candidate])
-    assert best_title_match(candidate.title, ["Somebody Else"], [candidate]) is None
+    assert decide([candidate.title], [candidate], authors=list(candidate.authors[:1])).arxiv_id == "2402.04229"
+    assert decide([candidate.title], [candidate], authors=["Somebody Else"]).arxiv_id is None
 
 
 @pytest.mark.parametrize("blog, arxiv, disagree", [

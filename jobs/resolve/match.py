@@ -143,42 +143,6 @@ def authors_overlap(entry_authors: Sequence[str], paper_authors: Sequence[str]) 
     return hits >= (2 if len(entry) >= 4 else 1)
 
 
-@dataclass(frozen=True)
-class TitleMatch:
-    paper: Paper
-    score: float
-
-
-def best_title_match(title: str, authors: Sequence[str], candidates: Iterable[Paper], *,
-                     threshold: float = 92.0) -> TitleMatch | None:
-    """The candidate the entry names, or None. Accepted only if :func:`titles_match` and
-    the authors do not disagree (:func:`authors_overlap` is not False). Among several
-    acceptable candidates the highest similarity wins; a tie between two different
-    papers is ambiguous and gives None (never guess)."""
-    accepted: list[TitleMatch] = []
-    for paper in candidates:
-        if not titles_match(title, paper.title, threshold=threshold):
-            continue
-        if authors_overlap(authors, paper.authors) is False:
-            continue
-        accepted.append(TitleMatch(paper, title_similarity(title, paper.title)))
-    if not accepted:
-        return None
-    accepted.sort(key=lambda m: -m.score)
-    if len(accepted) > 1 and accepted[1].score == accepted[0].score and (
-            accepted[1].paper.arxiv_id != accepted[0].paper.arxiv_id):
-        return None
-    return accepted[0]
-
-
-def lookup_key(title: str, authors: Sequence[str] = ()) -> str:
-    """The cache key of a title look-up: the normalized title, plus the blog's author
-    surnames when it lists any (the author check is part of the answer)."""
-    names = sorted({p for n in authors for p in author_name_parts(n)})
-    key = normalize_title(title)
-    return key + (" | " + " ".join(names) if names else "")
-
-
 # ---------------------------------------------------------------------------------
 # The decision: which hit (if any) a ranked list of candidates names
 
