@@ -135,7 +135,9 @@ async def test_no_429_from_a_strict_30_per_second_window(db):
         elapsed, report = await deliver_to(stub, db, config, range(100, 190))
         assert report.sent == 90 and stub.stats["too_many_requests"] == 0
         assert stub.stats["max_per_second"] < 30  # room left for timing jitter
-        assert 90 / elapsed >= 0.8 * 30  # ~0.93 of the limit (the bench measures it)
+        # ~0.93 of the limit on a quiet machine (bench/deliver.py measures it); the bound only
+        # catches pacing that waits twice (15/s) while a loaded CI machine still passes
+        assert 90 / elapsed >= 0.6 * 30
 
 
 async def test_paid_broadcast_goes_past_the_free_limit(db):
