@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 import sqlite_utils
 
 from jobs import store
 from jobs.steps.deliver import plan_deliveries
 from jobs.store import delivery as ledger
 from jobs.store import delivery_plan as planning
-from jobs.store import schema, schema_hot
+from jobs.store import schema, schema_delivery, schema_hot
 from jobs.store import subscribers as subs
 from jobs.store.schema_delivery import primary_key
 from tests.bot_fixtures import add_subscribers, make_config, seed_paper
@@ -83,6 +84,27 @@ def test_a_v7_ledger_is_rekeyed_with_its_rows_counters_and_triggers(tmp_path):
     rows = db.execute("select rowid, * from deliveries order by rowid").fetchall()
     assert schema.migrate(db) == 8
     assert db.execute("select rowid, * from deliveries order by rowid").fetchall() == rows
+    db.conn.close()
+
+
+def test_a_rebuild_that_fails_half_way_leaves_the_v7_ledger(tmp_path, monkeypatch):
+    path = tmp_path / "v7.db"
+    _v7(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    before = _snapshot(sqlite_utils.Database(conn))
+    conn.close()
+    # the last statement fails after the table was rebuilt: all of it rolls back
+    monkeypatch.setattr(schema_delivery, "PENDING_BY_CHAT", "create index broken on nowhere(x)")
+    with pytest.raises(sqlite3.OperationalError):
+        store.open_db(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    old = sqlite_utils.Database(conn)
+    assert (store.schema_version(old), primary_key(old)) == (7, ("chat_id", "arxiv_id"))
+    assert _snapshot(old) == before
+    conn.close()
+    monkeypatch.undo()
+    db = store.open_db(path)  # the next start migrates
+    assert primary_key(db) == ("arxiv_id", "chat_id") and _snapshot(db) == before
     db.conn.close()
 
 

@@ -52,26 +52,29 @@ def _rebuild(db: sqlite_utils.Database) -> None:
         "select type, name, sql from sqlite_master where sql is not null and "
         "((type in ('index', 'trigger') and tbl_name = 'deliveries') "
         "or (type = 'trigger' and sql like '%deliveries%')) order by type = 'trigger', name")]
+    db.execute("create table deliveries_v8 (" + ", ".join(_column(r) for r in info)
+               + f", primary key ({', '.join(KEY)}))")
+    db.execute(f"insert into deliveries_v8(rowid, {names}) select rowid, {names} "
+               "from deliveries order by arxiv_id, chat_id")
+    for kind, name, _ in again:
+        if kind == "trigger":
+            db.execute(f'drop trigger if exists "{name}"')
+    db.execute("drop table deliveries")
+    db.execute("alter table deliveries_v8 rename to deliveries")
+    for _, _, sql in again:
+        db.execute(sql)
+
+
+def migrate_delivery_key(db: sqlite_utils.Database) -> None:
+    # the key is checked under the write lock: a second process migrating at the same
+    # time waits for the first and then finds the table rebuilt; a run killed half-way
+    # rolled back and rebuilds again
     db.conn.execute("begin immediate")
     try:
-        db.execute("create table deliveries_v8 (" + ", ".join(_column(r) for r in info)
-                   + f", primary key ({', '.join(KEY)}))")
-        db.execute(f"insert into deliveries_v8(rowid, {names}) select rowid, {names} "
-                   "from deliveries order by arxiv_id, chat_id")
-        for kind, name, _ in again:
-            if kind == "trigger":
-                db.execute(f'drop trigger if exists "{name}"')
-        db.execute("drop table deliveries")
-        db.execute("alter table deliveries_v8 rename to deliveries")
-        for _, _, sql in again:
-            db.execute(sql)
+        if primary_key(db) != KEY:
+            _rebuild(db)
+        db.execute(PENDING_BY_CHAT)
     except BaseException:
         db.conn.execute("rollback")
         raise
     db.conn.execute("commit")
-
-
-def migrate_delivery_key(db: sqlite_utils.Database) -> None:
-    if primary_key(db) != KEY:  # a run killed half-way rolled back: rebuild again
-        _rebuild(db)
-    db.execute(PENDING_BY_CHAT)
