@@ -53,7 +53,7 @@ def cache_dir() -> Path:
     to any rebuilds."""
     digest = hashlib.sha1()
     for part in ("tests/store_seed.py", "jobs/store/schema_hot.py", "jobs/store/schema.py",
-                 "jobs/store/schema_curation.py"):
+                 "jobs/store/schema_curation.py", "jobs/store/schema_delivery.py"):
         digest.update((ROOT / part).read_bytes())
     digest.update(str(store_seed._extractor_version()).encode())
     path = Path(tempfile.gettempdir()) / "paperbot-bench-store" / (

@@ -33,7 +33,7 @@ from crawler.models import FoundPaper, Post
 from jobs import store
 from jobs.steps.prompts import PROMPT_VERSION
 from jobs.store import crawl as crawl_store
-from jobs.store import delivery as ledger
+from jobs.store import delivery_plan as planning
 from jobs.store import feedback as fstore
 from jobs.store import subscribers as subs
 from jobs.store import summaries as sstore
@@ -242,7 +242,7 @@ def add_recent(db, *, subscribers: int, now: dt.datetime | None = None) -> Recen
         fstore.toggle_saved(db, READER, pid)
     for pid in newest[25:35]:
         fstore.record_vote(db, READER, pid, vote=1, weights={})
-    ledger.set_plan_watermark(db, store.utcnow())  # planned back then, as history is
+    planning.set_plan_watermark(db, store.utcnow())  # planned back then, as history is
     week = (now - dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     return Recent(ids=newest, week=[a for a in newest if seen[a] >= week])
 
@@ -266,7 +266,7 @@ def seed(db, *, papers: int, subscribers: int = 10_000, commit_every: int = 2000
                 add_feedback(db, {pid: feedback_of(pid, subscribers) for pid in ids}, when)
         if progress is not None:
             progress(min(posts, start + commit_every) * 5)
-    ledger.set_plan_watermark(db, store.utcnow())
+    planning.set_plan_watermark(db, store.utcnow())
 
 
 def bulk_seed(db, *, papers: int, subscribers: int = 10_000, commit_every: int = 20_000,
@@ -299,7 +299,7 @@ def bulk_seed(db, *, papers: int, subscribers: int = 10_000, commit_every: int =
     db.execute("update subscribers set weights = ? where chat_id in "
                "(select distinct chat_id from feedback where vote != 0)",
                [store.dumps(VOTER_WEIGHTS)])
-    ledger.set_plan_watermark(db, store.utcnow())
+    planning.set_plan_watermark(db, store.utcnow())
 
 
 _BULK = {

@@ -16,6 +16,7 @@ from jobs import store
 from jobs.config import load_config
 from jobs.steps.deliver import in_flight_limit
 from jobs.store import delivery as ledger
+from jobs.store import delivery_plan as planning
 from tests.bot_fixtures import TOKEN, add_subscribers, seed_paper
 from tests.servers.telegram import TelegramStub
 
@@ -90,7 +91,7 @@ async def test_subscribers_command_and_missing_token(tmp_path):
         ids = [f"2401.0000{i}" for i in range(1, 4)]
         for pid in ids:
             seed_paper(db, pid, title=f"Paper {pid}")
-            ledger.plan_rows(db, pid, "en", [43], now=store.utcnow())
+            planning.plan_rows(db, pid, "en", [43], now=store.utcnow())
         assert ledger.try_claim(db, 43, ids)
         ledger.mark_sent(db, 43, ids, 77)
         proc = await paperbot(cfg, "subscribers", "--json")

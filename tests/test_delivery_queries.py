@@ -22,6 +22,7 @@ from jobs.steps.deliver import (
     send_due_digests,
 )
 from jobs.store import delivery as ledger
+from jobs.store import delivery_plan as planning
 from jobs.store import health as hstore
 from tests.bot_fixtures import TOKEN, add_subscribers, make_config, seed_paper
 from tests.servers.telegram import TelegramStub
@@ -29,8 +30,8 @@ from tests.servers.telegram import TelegramStub
 BIG_TABLES = {"deliveries", "subscribers", "papers", "summaries", "mentions", "posts",
               "alert_sends"}
 HOT_QUERIES = [
-    ledger.new_summary_pairs, ledger.new_paper_pairs, ledger.plan_candidate,
-    ledger.audience_batch, ledger.fresh_batch, ledger.retry_batch, ledger.pending_for_chat,
+    planning.new_summary_pairs, planning.new_paper_pairs, planning.plan_candidate,
+    planning.plan_everyone, planning.audience_batch, ledger.fresh_batch, ledger.retry_batch, ledger.pending_for_chat,
     ledger.digest_subscribers_due, hstore.delivery_outcomes_since, ledger.wake_waiting,
     ledger.expire_sending, ledger.ambiguous, hstore.due_alert_sends, hstore.alert_sends_due,
 ]

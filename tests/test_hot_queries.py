@@ -10,6 +10,7 @@ import re
 import pytest
 
 from jobs import site, store
+from jobs.steps.deliver import plan_deliveries
 from jobs.steps.summarize import summarize_pending
 from jobs.store import arxiv as arxiv_store
 from jobs.store import delivery as ledger
@@ -124,6 +125,26 @@ def test_hot_path_reads_only_what_it_needs(seeded, name, request):
     assert ran, f"{name} ran no statement"
     scans = {sql: full_scans(db, sql) for sql in ran}
     assert {sql: s for sql, s in scans.items() if s} == {}
+
+
+def test_planning_new_papers_reads_their_audience_not_the_history(seeded):
+    """The benchmark's broadcast planning (3 new papers, 2 languages): candidates from
+    the watermark, each audience once through the partial index of active subscribers,
+    the readers who take every paper in one INSERT … SELECT (schema v8's key puts a
+    paper's rows together); no statement scans the ledger or the papers."""
+    db, recent = seeded
+    state = hot_paths.State(paper=store_seed.arxiv_id(100), recent=recent)
+    ids = hot_paths._new_papers(db, state, 4, summarized=False)
+    store_seed.add_summaries(db, ids[:3])
+    planned: list[int] = []
+    ran = statements(db, lambda: planned.append(plan_deliveries(db, config=hot_paths.config())))
+    db.execute("update deliveries set state = 'skipped' where state = 'pending'")
+    hot_paths._age(db, ids)
+    assert planned[0] > 3 * 40  # 60 subscribers, 2 languages, some picky
+    text = " ".join(ran)
+    assert "insert into deliveries" in text and "select chat_id" in text
+    assert "indexed by subscribers_audience" in text
+    assert {sql: s for sql, s in ((sql, full_scans(db, sql)) for sql in ran) if s} == {}
 
 
 def test_trigger_statements_read_only_their_rows(seeded):

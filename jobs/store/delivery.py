@@ -1,4 +1,5 @@
-"""The delivery ledger: one row per (chat, paper), and the delivery path's queries.
+"""The delivery ledger: one row per (chat, paper), and the delivery path's queries
+(planning the rows: :mod:`.delivery_plan`).
 
 States: ``pending`` → ``sending`` (written right before the API call) → ``sent``
 (message_id, written right after) | ``failed`` (reason; permanent) | ``skipped`` (reason)
@@ -10,23 +11,22 @@ never resent automatically: ``paperbot deliver ambiguous --resend|--drop`` settl
 
 Every query here reads only what it returns or what is due (see
 ``tests/test_delivery_queries.py``, which checks their plans): pending rows through the
-partial index ``deliveries_due`` (``digest``, ``next_attempt_at``), new plan candidates
-through ``summaries_created_at`` / ``idx_papers_first_seen_at``, a paper's audience
-through ``subscribers_audience`` (``lang``, ``chat_id``; active only), in batches.
+partial index ``deliveries_due`` (``digest``, ``next_attempt_at``), in batches; a chat's
+pending rows through ``deliveries_pending_chat``; one row by the primary key
+``(arxiv_id, chat_id)`` (schema v8: a paper's rows sit together).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlite_utils
 
 from . import dumps, get_meta, loads, set_meta, transaction, utcnow
 
-_PLAN_KEY = "delivery.plan_watermark"
 _OUTAGE_KEY = "delivery.outage"
 STALE_SENDING = dt.timedelta(minutes=2)  # no API call lasts that long: its run died
 STATES = ("pending", "sending", "sent", "failed", "skipped", "ambiguous")
@@ -40,84 +40,6 @@ def precise(t: dt.datetime | None = None) -> str:
     """A timestamp to the millisecond (retry times; sorts as text with :func:`utcnow`'s)."""
     t = (t or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}+00:00"
-
-
-# --- planning -----------------------------------------------------------------------------
-def plan_watermark(db: sqlite_utils.Database) -> str | None:
-    return get_meta(db, _PLAN_KEY)
-
-
-def set_plan_watermark(db: sqlite_utils.Database, value: str) -> None:
-    set_meta(db, _PLAN_KEY, value)
-
-
-def new_summary_pairs(db: sqlite_utils.Database, since: str) -> list[tuple[str, str]]:
-    """(paper, language) of the summaries written at/after ``since``."""
-    return [(r[0], r[1]) for r in db.execute(
-        "select arxiv_id, lang from summaries indexed by summaries_created_at "
-        "where created_at >= ?", [since])]
-
-
-def new_paper_pairs(db: sqlite_utils.Database, since: str) -> list[tuple[str, str]]:
-    """(paper, language) of the summaries of pushable papers first seen at/after ``since``."""
-    return [(r[0], r[1]) for r in db.execute(
-        "select p.arxiv_id, x.lang from papers p indexed by idx_papers_first_seen_at "
-        "join summaries x on x.arxiv_id = p.arxiv_id "
-        "where p.first_seen_at >= ? and p.has_primary = 1 and p.notify = 1", [since])]
-
-
-def plan_candidate(db: sqlite_utils.Database, arxiv_id: str, lang: str) -> dict | None:
-    """What the planner needs of a pushable paper with a summary in ``lang`` (else None)."""
-    row = db.execute(
-        "select p.arxiv_id, p.first_seen_at, p.title, p.abstract, p.categories, "
-        "(select max(x.tldr) from summaries x where x.arxiv_id = p.arxiv_id and x.lang = ?) "
-        "from papers p where p.arxiv_id = ? and p.has_primary = 1 and p.notify = 1",
-        [lang, arxiv_id]).fetchone()
-    if row is None:
-        return None
-    keys = ("arxiv_id", "first_seen_at", "title", "abstract", "categories", "tldr")
-    return {**dict(zip(keys, row, strict=True)), "lang": lang}
-
-
-def plan_candidates(db: sqlite_utils.Database, *, since: str | None) -> list[dict]:
-    """(paper, language) pairs that may need planning: pushable papers (has_primary,
-    notify) with a summary in that language, first seen or summarized at/after ``since``
-    (all of them when ``since`` is None), oldest paper first."""
-    since = since or ""
-    pairs = dict.fromkeys(new_summary_pairs(db, since) + new_paper_pairs(db, since))
-    found = [c for c in (plan_candidate(db, a, lang) for a, lang in pairs) if c is not None]
-    return sorted(found, key=lambda c: (c["first_seen_at"] or "", c["arxiv_id"], c["lang"]))
-
-
-def audience_batch(db: sqlite_utils.Database, lang: str, first_seen_at: str, *,
-                   after_chat: int | None, limit: int = 1000) -> list[dict]:
-    """Active subscribers in ``lang`` who subscribed at/before ``first_seen_at``, by
-    chat_id after ``after_chat`` (the planner's one pass over a paper's audience)."""
-    return [{"chat_id": r[0], "topics": loads(r[1], []), "digest": r[2] != "instant",
-             "follows": loads(r[3], []), "excludes": loads(r[4], []), "weights": loads(r[5], {})}
-            for r in db.execute(
-                "select chat_id, topics, mode, follows, excludes, weights "
-                "from subscribers indexed by subscribers_audience "
-                "where lang = ? and active = 1 and chat_id > ? and subscribed_at <= ? "
-                "order by chat_id limit ?",
-                [lang, -(1 << 62) if after_chat is None else after_chat, first_seen_at, limit])]
-
-
-def plan_rows(db: sqlite_utils.Database, arxiv_id: str, lang: str,
-              chats: Iterable[int | tuple[int, bool]], *, now: str) -> int:
-    """Pending rows for ``chats`` (chat_id, or (chat_id, digest)); existing rows are left
-    alone. Returns the rows created."""
-    rows = [(c, arxiv_id, lang, now, now, 0) if isinstance(c, int)
-            else (c[0], arxiv_id, lang, now, now, int(c[1])) for c in chats]
-    if not rows:
-        return 0
-    with transaction(db):
-        before = db.conn.total_changes
-        db.conn.executemany(
-            "insert into deliveries(chat_id, arxiv_id, lang, state, attempts, created_at, "
-            "updated_at, digest) values(?, ?, ?, 'pending', 0, ?, ?, ?) "
-            "on conflict(chat_id, arxiv_id) do nothing", rows)
-        return db.conn.total_changes - before
 
 
 # --- what is due --------------------------------------------------------------------------
@@ -150,7 +72,8 @@ def pending_for_chat(db: sqlite_utils.Database, chat_id: int, *,
     due = "" if now is None else "and (next_attempt_at is null or next_attempt_at <= :now) "
     return [dict(r) for r in db.query(
         "select rowid, chat_id, arxiv_id, lang, attempts, retries, retry_until "
-        "from deliveries where chat_id = :chat and state = 'pending' " + due +
+        "from deliveries indexed by deliveries_pending_chat "
+        "where chat_id = :chat and state = 'pending' " + due +
         "order by rowid", {"chat": chat_id, "now": now})]
 
 

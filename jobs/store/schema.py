@@ -12,6 +12,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from .schema_curation import migrate_curation_hot_paths
+from .schema_delivery import migrate_delivery_key
 from .schema_hot import migrate_hot_paths
 
 
@@ -412,9 +413,15 @@ def _v7_curation_hot_paths(db: sqlite_utils.Database) -> None:
     migrate_curation_hot_paths(db)
 
 
+def _v8_delivery_key(db: sqlite_utils.Database) -> None:
+    """Issue 15: deliveries keyed (arxiv_id, chat_id), so that planning a paper writes its
+    rows together whatever the history (jobs/store/schema_delivery.py)."""
+    migrate_delivery_key(db)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial, _v2_summaries_on_demand, _v3_title_resolution, _v4_curation,
-    migrate_hot_paths, _v6_delivery, _v7_curation_hot_paths]
+    migrate_hot_paths, _v6_delivery, _v7_curation_hot_paths, _v8_delivery_key]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

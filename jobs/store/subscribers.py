@@ -99,14 +99,19 @@ def update_settings(db: sqlite_utils.Database, chat_id: int, **values: Any) -> d
 
 def list_subscribers(db: sqlite_utils.Database, *, active_only: bool = False) -> list[dict]:
     """Every subscriber with ``messages_sent`` (Telegram messages: a digest carries several
-    papers) and ``papers_sent`` (papers delivered)."""
-    where = "where s.active = 1" if active_only else ""
-    return [_row(r) for r in db.query(
-        f"select {', '.join('s.' + c.strip() for c in _COLUMNS.split(','))}, "
-        "(select count(distinct d.message_id) from deliveries d where d.chat_id = s.chat_id "
-        "and d.state = 'sent') as messages_sent, "
-        "(select count(*) from deliveries d where d.chat_id = s.chat_id and d.state = 'sent') "
-        "as papers_sent from subscribers s " + where + " order by s.from_config desc, s.chat_id")]
+    papers) and ``papers_sent`` (papers delivered): one pass over the sent rows (the
+    ledger is keyed by paper, schema v8), not one look-up per subscriber."""
+    where = "where active = 1" if active_only else ""
+    sent = {r[0]: (r[1], r[2]) for r in db.execute(
+        "select chat_id, count(distinct message_id), count(*) from deliveries "
+        "where state = 'sent' group by chat_id")}
+    out = []
+    for r in db.query(f"select {_COLUMNS} from subscribers {where} "
+                      "order by from_config desc, chat_id"):
+        row = _row(r)
+        row["messages_sent"], row["papers_sent"] = sent.get(row["chat_id"], (0, 0))
+        out.append(row)
+    return out
 
 
 def active(db: sqlite_utils.Database, *, lang: str | None = None,

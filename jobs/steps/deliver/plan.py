@@ -15,6 +15,7 @@ from bot import i18n, render
 from jobs.config import Config
 from jobs.steps import personalize
 from jobs.store import delivery as ledger
+from jobs.store import delivery_plan as planning
 from jobs.store import subscribers as subs
 from jobs.store import utcnow
 from jobs.store.summaries import best_summary
@@ -36,34 +37,36 @@ def plan_deliveries(db: sqlite_utils.Database, *, config: Config) -> int:
     language (a fallback summary counts), matches the subscriber's topics, and was first
     seen at/after the subscriber's ``subscribed_at`` (no backlog for newcomers).
     Only (paper, language) pairs whose paper or summary is new since the last plan are
-    read (indexed ranges), and each one's audience is read once, in batches of
+    read (indexed ranges); for each, the subscribers who take every paper get their rows
+    in one statement, and only the others are read, in batches of
     :data:`AUDIENCE_BATCH`. Returns the rows created.
     """
     now = utcnow()
-    mark = ledger.plan_watermark(db)
+    mark = planning.plan_watermark(db)
     since = None
     if mark:
         since = (dt.datetime.fromisoformat(mark) - dt.timedelta(seconds=PLAN_LAG_SECONDS)
                  ).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     created = 0
-    for cand in ledger.plan_candidates(db, since=since):
+    for cand in planning.plan_candidates(db, since=since):
         if cand["lang"] in config.telegram.languages:
             created += _plan_paper(db, cand, now=now)
-    ledger.set_plan_watermark(db, now)
+    planning.set_plan_watermark(db, now)
     if created:
         log.info("planned %d deliveries", created)
     return created
 
 
 def _plan_paper(db: sqlite_utils.Database, cand: dict, *, now: str) -> int:
-    """Rows for one (paper, language): everyone who takes every paper, and those whose
-    topics, exclusions and vote weights want it (``bot.profile.decide``, issue 13), one
-    batch of the audience at a time."""
-    facts = None
-    created, after = 0, None
+    """Rows for one (paper, language): everyone who takes every paper in one statement,
+    then those whose topics, exclusions and vote weights decide (``bot.profile.decide``,
+    issue 13), one batch of them at a time."""
+    seen = cand["first_seen_at"] or ""
+    created = planning.plan_everyone(db, cand["arxiv_id"], cand["lang"], seen, now=now)
+    facts, after = None, None
     while True:
-        batch = ledger.audience_batch(db, cand["lang"], cand["first_seen_at"] or "",
-                                      after_chat=after, limit=AUDIENCE_BATCH)
+        batch = planning.audience_batch(db, cand["lang"], seen, after_chat=after,
+                                        limit=AUDIENCE_BATCH, picky=True)
         if not batch:
             return created
         after = batch[-1]["chat_id"]
@@ -74,7 +77,7 @@ def _plan_paper(db: sqlite_utils.Database, cand: dict, *, now: str) -> int:
             wanted = set(personalize.wanted_by(picky, facts))
         chosen = [(s["chat_id"], s["digest"]) for s in batch if s["chat_id"] in wanted
                   or not (s["topics"] or s["excludes"] or s["weights"])]
-        created += ledger.plan_rows(db, cand["arxiv_id"], cand["lang"], chosen, now=now)
+        created += planning.plan_rows(db, cand["arxiv_id"], cand["lang"], chosen, now=now)
 
 
 async def sync_channels(db: sqlite_utils.Database, *, bot: telegram.Bot, config: Config) -> dict:
