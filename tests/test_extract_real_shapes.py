@@ -272,3 +272,23 @@ def test_a_paper_named_in_russian_prose_between_single_quotes():
             "<p>Разберём, что из этого следует для практики.</p>")
     (paper,) = extract_papers(post, title="Языковые модели: от загадки к пониманию", lang="ru")
     assert (paper.arxiv_id, paper.title) == (None, "Beyond the Black Box: Theory and Mechanism of Large Language Models")
+
+
+def test_an_english_title_with_a_native_gloss_keeps_the_gloss_as_the_blogs_words():
+    # "Title — gloss — URL" items and a table cell "Title - gloss": the English half names
+    # the paper, the native half is what the blog said about it
+    post = ("<p>이번 주 논문</p><p>- Tree Search for Language Model Agents — 에이전트를 위한 트리 탐색 — "
+            "https://arxiv.org/abs/2407.01476</p><p>- Lighthouse Retrieval Heads — 검색 헤드 분석 — "
+            "https://arxiv.org/abs/2404.15574</p>")
+    found = extract_papers(post, title="이번 주 논문", lang="ko")
+    assert [(f.title, f.text) for f in found] == [
+        ("Tree Search for Language Model Agents", "에이전트를 위한 트리 탐색"),
+        ("Lighthouse Retrieval Heads", "검색 헤드 분석")]
+    table = ("<table><tr><th>Paper</th><th>Links</th></tr><tr><td>1) <strong>Tree Search for Language Model "
+             "Agents</strong> - 에이전트를 위한 트리 탐색을 제안합니다.</td><td><a href='https://arxiv.org/abs/2407.01476'>"
+             "Paper</a></td></tr><tr><td>2) <strong>Lighthouse Retrieval Heads</strong> - 검색 헤드를 분석합니다."
+             "</td><td><a href='https://arxiv.org/abs/2404.15574'>Paper</a></td></tr></table>")
+    found = extract_papers(table, title="주간 논문", lang="ko")
+    assert [(f.title, f.text) for f in found] == [
+        ("Tree Search for Language Model Agents", "에이전트를 위한 트리 탐색을 제안합니다."),
+        ("Lighthouse Retrieval Heads", "검색 헤드를 분석합니다.")]

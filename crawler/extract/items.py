@@ -54,6 +54,10 @@ def items(lines: list[Line], excluded: set[int]) -> list[Entry]:
             elif head and (names.title_ok(head) or labelled and title_like(head)) and noted \
                     and not P.REF_PREFIX.match(before) and _title_line_text(before):
                 title, note = head, after
+                # "Title — 한국어 설명 — URL": the native half clean_title left out is the note
+                native = before[before.find(head) + len(head):].strip(" :：-–—→|([（【") if head in before else ""
+                if native and not names.latin_part(native):
+                    note = f"{native} {after}".strip()
         if title is None:
             continue
         e = Entry(i, i + 1, title, kind="item", skip={i})

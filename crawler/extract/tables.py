@@ -48,6 +48,12 @@ def _is_header(cells: list[Line]) -> bool:
 
 def _title_and_words(text: str) -> tuple[str, str]:
     """``Tree Search for Language Model Agents - proposes …`` → (name, description)."""
+    parts = _DESC_SPLIT.split(text, maxsplit=1)  # before clean_title, which would drop a native half
+    if len(parts) == 2:
+        name = names.clean_title(parts[0]) if len(parts[0]) < 300 else parts[0].strip()
+        # a description, not the title's second half: long, or in the blog's own language
+        if names.title_ok(name) and (len(parts[1]) > len(name) / 2 or not names.latin_part(parts[1])):
+            return name, parts[1].strip()
     text = names.clean_title(text) if len(text) < 300 else text
     parts = _DESC_SPLIT.split(text, maxsplit=1)
     if len(parts) == 2 and names.title_ok(parts[0].strip()) and len(parts[1]) > len(parts[0]) / 2:
