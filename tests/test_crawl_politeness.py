@@ -51,9 +51,11 @@ async def test_fifty_sources_on_one_site_get_one_request_at_a_time(tmp_path):
     assert site.total_hits == 1 + SOURCES
     assert site.peak_in_flight == 1
     gaps = [b - a for a, b in pairwise(site.arrivals)]
-    # the site sees the delay between two requests: the median at least the delay, the
-    # shortest less only the jitter of a busy machine (before: ~58 requests in a second)
-    assert statistics.median(gaps) >= DELAY and min(gaps) >= DELAY / 2, sorted(gaps)[:5]
+    # the site sees the delay between two requests: the median at least the delay, and
+    # few gaps under half of it — a busy machine can delay one arrival and bunch it with
+    # the next (before: ~58 requests in a second, every gap ~0)
+    short = [g for g in gaps if g < DELAY / 2]
+    assert statistics.median(gaps) >= DELAY and len(short) <= len(gaps) // 10, sorted(gaps)[:8]
     runs = {r[0]: r[1:] for r in db_rows(
         state_db(tmp_path), "select source, ok, posts_seen, posts_new, papers_new, error "
                             "from crawl_runs")}
