@@ -133,6 +133,7 @@ INVALID_VALUES = [
     (SOURCE.replace("https://a.example/", "https:example.com/feed"), "sources[0].url",
      "has no host"),
     (SOURCE + "lang = 'de'\n", "sources[0].lang", "unsupported language 'de'"),
+    (SOURCE.replace("name = 'a'", "name = 'my blog'"), "sources[0].name", "is not a source name"),
     (CHANNEL + "digest_hour = 25\n", "telegram.channels[0].digest_hour", "must be <= 23"),
     (CHANNEL + "tz = 'Mars/Olympus'\n", "telegram.channels[0].tz", "unknown time zone"),
     (CHANNEL + "lang = 'klingon'\n", "telegram.channels[0].lang", "unsupported language"),
