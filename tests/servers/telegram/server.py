@@ -49,6 +49,10 @@ class TelegramStub(BotMethods, Faults, RateLimits, StubState):
             params = await self._params(request)
         except ValueError:
             return self.error(400, "Bad Request: can't parse JSON")
+        except ConnectionResetError:
+            # the client hung up mid-request (a long poll cut by its shutdown): nobody to
+            # answer, and nothing for the bot's own error log
+            return web.Response(status=499)
         handler = getattr(self, f"m_{method.lower()}", None)
         if handler is None:
             return self.error(404, "Not Found: method not found")
