@@ -87,18 +87,26 @@ class BotMethods(BotApiWire):
         return {"message_id": message_id, "date": int(time.time()), "chat": chat,
                 "from": self._bot_user(), "text": visible}
 
-    async def m_sendmessage(self, params: dict) -> web.Response:
+    def _admit(self, method: str, params: dict) -> tuple[int | str, web.Response | None]:
+        """A send's chat, and the refusal Telegram would answer first: a chat the bot
+        cannot write to, then 429 when the sliding windows are full."""
         chat_id = self._chat_id(params.get("chat_id"))
-        bad = self._check_chat(chat_id, "sendMessage")
+        bad = self._check_chat(chat_id, method)
         if bad is not None:
-            return bad
+            return chat_id, bad
         paid = str(params.get("allow_paid_broadcast", "")).lower() == "true"
         retry = self._rate_limited(chat_id, paid)
         if retry is not None:
             self.stats["too_many_requests"] += 1
-            self.attempts.append(("sendMessage", chat_id, 429))
-            return self.error(429, f"Too Many Requests: retry after {retry}",
-                              {"retry_after": retry})
+            self.attempts.append((method, chat_id, 429))
+            return chat_id, self.error(429, f"Too Many Requests: retry after {retry}",
+                                       {"retry_after": retry})
+        return chat_id, None
+
+    async def m_sendmessage(self, params: dict) -> web.Response:
+        chat_id, refused = self._admit("sendMessage", params)
+        if refused is not None:
+            return refused
         parse_mode = params.get("parse_mode") or None
         visible, bad = self._validate_text(params.get("text"), parse_mode)
         if bad is not None:
@@ -181,16 +189,9 @@ class BotMethods(BotApiWire):
         return self.ok(result)
 
     async def m_senddocument(self, params: dict) -> web.Response:
-        chat_id = self._chat_id(params.get("chat_id"))
-        bad = self._check_chat(chat_id, "sendDocument")
-        if bad is not None:
-            return bad
-        paid = str(params.get("allow_paid_broadcast", "")).lower() == "true"
-        retry = self._rate_limited(chat_id, paid)
-        if retry is not None:
-            self.stats["too_many_requests"] += 1
-            return self.error(429, f"Too Many Requests: retry after {retry}",
-                              {"retry_after": retry})
+        chat_id, refused = self._admit("sendDocument", params)
+        if refused is not None:
+            return refused
         files = params.get("_files") or {}
         ref = str(params.get("document") or "")
         name = ref[len("attach://"):] if ref.startswith("attach://") else "document"
