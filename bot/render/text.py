@@ -30,9 +30,15 @@ def first_sentences(text: str | None, n: int = 2, limit: int = 400) -> str:
         if out and len(out) + len(s) + 1 > limit:
             break
         out = f"{out} {s}".strip()
-    if len(out) <= limit:
-        return out
-    cut = out[: limit - 1]
+    return truncate(out, limit)
+
+
+def truncate(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters: cut at a word when one ends in the last
+    40 %, then "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
     space = cut.rfind(" ")
     if space > limit * 0.6:
         cut = cut[:space]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from bot.render.text import truncate  # noqa: F401 (re-exported: the prompts' one cutter)
+
 INLINE_SPACE = re.compile(r"[ \t\r\f\v]+")
 URL_PATTERN = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'`\[\](){}]+", re.I)
 _TRAILING = ".,;:!?)]}>'\"»」』】。，、！？；：）"
@@ -62,13 +64,3 @@ def plain_text(text: str, allowed: set[str]) -> str:
     text = re.sub(r"\(\s*\)|\[\s*\]|<\s*>", "", text)
     text = re.sub(r"\s+([.,;:!?。，、！？])", r"\1", text)
     return INLINE_SPACE.sub(" ", text).strip()
-
-
-def truncate(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-") + "…"
