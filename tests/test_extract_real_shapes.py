@@ -292,3 +292,18 @@ def test_an_english_title_with_a_native_gloss_keeps_the_gloss_as_the_blogs_words
     assert [(f.title, f.text) for f in found] == [
         ("Tree Search for Language Model Agents", "에이전트를 위한 트리 탐색을 제안합니다."),
         ("Lighthouse Retrieval Heads", "검색 헤드를 분석합니다.")]
+
+
+def test_sub_headings_every_section_repeats_do_not_open_entries():
+    # study notes: each paper under its own heading, then the same sub-headings every time
+    section = ("# {title}\n\n{intro}\n\n読んだ論文：https://arxiv.org/abs/{id}v1\n\n## 構成\n\n{how}\n\n"
+               "## わかってないこと\n\n{open}\n\n")
+    post = section.format(title="OCRの後処理", intro="誤りを後から直す話。", id="2108.02899",
+                          how="文字の埋め込みを畳み込みに通す。", open="損失の重みの決め方。")
+    post += section.format(title="Scene Text Recognition", intro="曲がった文字列を読む。", id="2107.13938",
+                           how="CNNの後に注意機構。", open="変形が要らない理由。")
+    for text in (post, post.replace("## ", "").replace("# ", "")):  # and as plain lines
+        found = extract_papers(text, title="OCRの勉強メモ", lang="ja")
+        assert [(f.arxiv_id, f.title) for f in found] == [("2108.02899", "OCRの後処理"),
+                                                          ("2107.13938", "Scene Text Recognition")]
+        assert found[1].text.startswith("曲がった文字列を読む。")

@@ -137,6 +137,17 @@ def _similar(a: Line, b: Line) -> int:
     return score
 
 
+def _repeated_headings(lines: list[Line]) -> set[str]:
+    """Headings a post writes in every section ("構成", "Key contributions", "まなび"): the
+    sections' template, never the line that opens one."""
+    seen: dict[str, int] = {}
+    for line in lines:
+        if (line.hint[0] == "h" or line.title_like) and line.body:
+            key = line.body.casefold()
+            seen[key] = seen.get(key, 0) + 1
+    return {k for k, n in seen.items() if n > 1}
+
+
 def backward(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) -> list[Entry]:
     """Each anchor's entry opens at a title line found backwards from it: the nearest one
     when posts put the link right under the title, else the first one after the previous
@@ -146,9 +157,11 @@ def backward(lines: list[Line], anchors: dict[int, Anchor], excluded: set[int]) 
         return []
     gaps: list[list[int]] = []
     prev = 0
+    template = _repeated_headings(lines)
     for g in groups:
         lo = _trailing(lines, prev, g[0]) if prev else 0
-        gaps.append([j for j in range(lo, g[0]) if j not in excluded and opener_ok(lines[j])])
+        gaps.append([j for j in range(lo, g[0]) if j not in excluded and opener_ok(lines[j])
+                     and lines[j].body.casefold() not in template])
         prev = g[-1] + 1
     near = 0
     for g, cands in zip(groups, gaps, strict=True):
