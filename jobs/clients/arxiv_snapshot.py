@@ -29,6 +29,7 @@ from jobs.clients.arxiv import (
     ArxivQueryError,
     ArxivUnavailable,
 )
+from jobs.clients.arxiv_query import QuerySyntaxError, evaluate, has_phrase, submitted_within
 from jobs.resolve.titles import normalize_title
 
 log = logging.getLogger("jobs.arxiv")
@@ -48,11 +49,6 @@ def _words(text: str) -> list[str]:
     return normalize_title(text).split()
 
 
-def _contains(haystack: list[str], needle: list[str]) -> bool:
-    n = len(needle)
-    return n > 0 and any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
-
-
 def _fields(entry: Any) -> dict[str, list[str]]:
     def texts(path: str) -> list[str]:
         return [" ".join(el.itertext()) for el in entry.iterfind(path)]
@@ -62,75 +58,20 @@ def _fields(entry: Any) -> dict[str, list[str]]:
     return {"ti": title, "abs": abstract, "au": authors, "all": title + abstract + authors}
 
 
-_TOKEN = re.compile(r'\(|\)|ANDNOT\b|AND\b|OR\b|submittedDate:\[\d+\s+TO\s+\d+\]'
-                    r'|(?:ti|au|abs|all):(?:"[^"]*"|[^\s()]+)')
-
-
-def _tokens(query: str) -> list[str]:
-    tokens, pos = [], 0
-    while pos < len(query):
-        if query[pos].isspace():
-            pos += 1
-            continue
-        m = _TOKEN.match(query, pos)
-        if not m:
-            raise ArxivQueryError(f"the arXiv snapshot cannot parse {query[pos:pos + 30]!r}")
-        tokens.append(m.group(0))
-        pos = m.end()
-    return tokens
-
-
 def _term(entry: Any, term: str) -> bool:
     if term.startswith("submittedDate:"):
-        low, high = re.findall(r"\d+", term)
-        day = re.sub(r"\D", "", entry.findtext(f"{ATOM}published") or "")[:12].ljust(12, "0")
-        return low.ljust(12, "0") <= day <= high.ljust(12, "0")
+        return submitted_within(term, entry.findtext(f"{ATOM}published") or "")
     field, _, value = term.partition(":")
     needle = _words(value.strip('"'))
-    return any(_contains(_words(text), needle) for text in _fields(entry)[field])
+    return any(has_phrase(_words(text), needle) for text in _fields(entry)[field])
 
 
 def matches(entry: Any, query: str) -> bool:
-    """Whether ``entry`` satisfies ``query``: terms joined by AND / OR / ANDNOT, with
-    parentheses; AND binds tighter than OR (arXiv's Lucene syntax)."""
-    tokens, pos = _tokens(query), 0
-
-    def disjunction() -> bool:
-        nonlocal pos
-        value = conjunction()
-        while pos < len(tokens) and tokens[pos] == "OR":
-            pos += 1
-            value = conjunction() or value
-        return value
-
-    def conjunction() -> bool:
-        nonlocal pos
-        value = atom()
-        while pos < len(tokens) and tokens[pos] in ("AND", "ANDNOT"):
-            op = tokens[pos]
-            pos += 1
-            right = atom()
-            value = value and (right if op == "AND" else not right)
-        return value
-
-    def atom() -> bool:
-        nonlocal pos
-        if pos >= len(tokens) or tokens[pos] in (")", "AND", "OR", "ANDNOT"):
-            raise ArxivQueryError(f"the arXiv snapshot cannot parse {query!r}")
-        token = tokens[pos]
-        pos += 1
-        if token != "(":
-            return _term(entry, token)
-        value = disjunction()
-        if pos >= len(tokens) or tokens[pos] != ")":
-            raise ArxivQueryError(f"unbalanced parentheses in {query!r}")
-        pos += 1
-        return value
-
-    value = disjunction()
-    if pos != len(tokens):
-        raise ArxivQueryError(f"the arXiv snapshot cannot parse {query!r}")
-    return value
+    """Whether ``entry`` satisfies ``query`` (arXiv's grammar: :mod:`.arxiv_query`)."""
+    try:
+        return evaluate(query, lambda term: _term(entry, term))
+    except QuerySyntaxError as exc:
+        raise ArxivQueryError(f"the arXiv snapshot cannot parse {query!r}: {exc}") from exc
 
 
 def entry_id(entry: Any) -> str | None:

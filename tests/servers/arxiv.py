@@ -36,6 +36,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
 
+from jobs.clients.arxiv_query import evaluate, has_phrase, submitted_within
 from tests.servers import start_app
 
 INDEX = Path(__file__).resolve().parent.parent / "fixtures" / "arxiv_index.json"
@@ -52,87 +53,21 @@ def _norm_words(text: str) -> tuple[str, ...]:
     return tuple("".join(c if c.isalnum() else " " for c in text).split())
 
 
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    n = len(needle)
-    return n > 0 and any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
-
-
-_TOKEN = re.compile(r'\s*(\(|\)|ANDNOT\b|AND\b|OR\b|submittedDate:\[\d+\s+TO\s+\d+\]|(?:ti|au|abs|all):(?:"[^"]*"|[^\s()]+))')
-
-
-@functools.lru_cache(maxsize=1024)
-def _tokens(query: str) -> tuple[str, ...]:
-    out, pos = [], 0
-    query = query.strip()
-    while pos < len(query):
-        m = _TOKEN.match(query, pos)
-        if not m:
-            raise ValueError(f"cannot parse {query[pos:pos + 30]!r}")
-        out.append(m.group(1))
-        pos = m.end()
-        while pos < len(query) and query[pos].isspace():
-            pos += 1
-    return tuple(out)
-
-
 def _term(paper: dict[str, Any], term: str) -> bool:
     if term.startswith("submittedDate:"):
-        lo, hi = re.findall(r"\d+", term)
-        day = re.sub(r"\D", "", paper.get("published", ""))[:12].ljust(12, "0")
-        return lo.ljust(12, "0") <= day <= hi.ljust(12, "0")
+        return submitted_within(term, paper.get("published", ""))
     field, _, value = term.partition(":")
     words = _norm_words(value.strip('"'))
     fields = {"ti": [paper["title"]], "au": list(paper.get("authors", [])),
               "abs": [paper.get("abstract", "")]}
     texts = fields.get(field) or [paper["title"], paper.get("abstract", ""), *paper.get("authors", [])]
-    return any(_contains(_norm_words(t), words) for t in texts)
+    return any(has_phrase(_norm_words(t), words) for t in texts)
 
 
 def matches(paper: dict[str, Any], query: str) -> bool:
-    """Whether ``paper`` satisfies ``query``: ``ti:``, ``au:``, ``abs:``, ``all:`` terms (a
-    word or a quoted phrase), ``submittedDate:[YYYYMMDDHHMM TO YYYYMMDDHHMM]``, joined by
-    AND / OR / ANDNOT with parentheses (AND binds tighter than OR, as arXiv's Lucene)."""
-    tokens = _tokens(query)
-    pos = 0
-
-    def disjunction() -> bool:
-        nonlocal pos
-        value = conjunction()
-        while pos < len(tokens) and tokens[pos] == "OR":
-            pos += 1
-            value = conjunction() or value
-        return value
-
-    def conjunction() -> bool:
-        nonlocal pos
-        value = atom()
-        while pos < len(tokens) and tokens[pos] in ("AND", "ANDNOT"):
-            op = tokens[pos]
-            pos += 1
-            right = atom()
-            value = value and (right if op == "AND" else not right)
-        return value
-
-    def atom() -> bool:
-        nonlocal pos
-        if pos >= len(tokens):
-            raise ValueError("query ends early")
-        tok = tokens[pos]
-        pos += 1
-        if tok == "(":
-            value = disjunction()
-            if pos >= len(tokens) or tokens[pos] != ")":
-                raise ValueError("unbalanced parentheses")
-            pos += 1
-            return value
-        if tok in (")", "AND", "OR", "ANDNOT"):
-            raise ValueError(f"unexpected {tok}")
-        return _term(paper, tok)
-
-    value = disjunction()
-    if pos != len(tokens):
-        raise ValueError(f"unexpected {tokens[pos]}")
-    return value
+    """Whether ``paper`` satisfies ``query``, in arXiv's grammar (``jobs.clients.arxiv_query``:
+    a malformed query raises its ``QuerySyntaxError``, a ``ValueError``)."""
+    return evaluate(query, functools.partial(_term, paper))
 
 
 def _wrap(title: str) -> str:
