@@ -129,23 +129,16 @@ async def mode_cmd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sub = subs.update_settings(db, sub["chat_id"], mode="instant")
         await reply(update, context, i18n.t(lang, "mode_set", mode=describe_mode(sub, lang)))
         return
-    if args and args[0] == "weekly":
-        values = weekly_settings(args[1:], lang)
-        sub = subs.update_settings(db, sub["chat_id"], mode="weekly", **values)
+    if args and args[0] in ("weekly", "digest"):
+        if args[0] == "weekly":
+            values = weekly_settings(args[1:], lang)
+        else:
+            hour = args[1].split(":")[0] if len(args) > 1 else ""
+            values = {"digest_hour": int(hour)} if hour.isdigit() and int(hour) < 24 else {}
+        sub = subs.update_settings(db, sub["chat_id"], mode=args[0], **values)
         if "digest_hour" in values:
             await reply(update, context, i18n.t(lang, "mode_set", mode=describe_mode(sub, lang)))
-        else:
-            await reply(update, context, i18n.t(lang, "hour_prompt", tz=sub["tz"]),
-                        reply_markup=hour_keyboard())
-        return
-    if args and args[0] == "digest":
-        values = {"mode": "digest"}
-        if len(args) > 1 and args[1].split(":")[0].isdigit() and int(args[1].split(":")[0]) < 24:
-            values["digest_hour"] = int(args[1].split(":")[0])
-        sub = subs.update_settings(db, sub["chat_id"], **values)
-        if "digest_hour" in values:
-            await reply(update, context, i18n.t(lang, "mode_set", mode=describe_mode(sub, lang)))
-        else:
+        else:  # the hour is asked for with buttons
             await reply(update, context, i18n.t(lang, "hour_prompt", tz=sub["tz"]),
                         reply_markup=hour_keyboard())
         return
