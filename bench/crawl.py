@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import NO_ARXIV, paperbot_env  # noqa: E402
-from tests.servers.blog import BlogServer  # noqa: E402
+from tests.servers.blog import BlogServer, one_paper_feed  # noqa: E402
 
 # run the crawl and report its peak RSS (ru_maxrss of the only child of this helper)
 _MEASURE = """
@@ -38,21 +38,11 @@ print(json.dumps({"code": code, "rss_mb": resource.getrusage(resource.RUSAGE_CHI
 """
 
 
-def feed(base: str, i: int) -> str:
-    body = (f'<p><a href="https://arxiv.org/abs/2402.{i + 1:05d}">Paper {i}</a> — what the '
-            "blog thought of it.</p>")
-    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
-            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>b</title>'
-            f"<link>{base}/</link><item><title>Post {i}</title><link>{base}/p/{i}.html</link>"
-            "<pubDate>Fri, 19 Jan 2024 09:00:00 GMT</pubDate>"
-            f"<content:encoded><![CDATA[{body}]]></content:encoded></item></channel></rss>")
-
-
 async def run(args: argparse.Namespace, work: Path) -> dict:
     async with BlogServer() as site:
         site.latency = args.latency
         for i in range(args.sources):
-            site.add_page(f"/feed{i}.xml", feed(site.url(""), i), "application/rss+xml")
+            site.add_page(f"/feed{i}.xml", one_paper_feed(site.url(""), i), "application/rss+xml")
         body = (f"state_dir = '{work / 'state'}'\n[crawl]\n"
                 f"download_delay_seconds = {args.delay}\nconcurrency_per_site = 1\n"
                 "timeout_seconds = 30.0\nretries = 0\nobey_robots = true\n" + NO_ARXIV)

@@ -10,22 +10,11 @@ from itertools import pairwise
 import pytest
 
 from tests.conftest import NO_ARXIV, db_rows, run_paperbot, state_db, write_config
-from tests.servers.blog import BlogServer
+from tests.servers.blog import BlogServer, one_paper_feed
 
 SOURCES = 50
 DELAY = 0.06
 BROKEN = 7  # this source's feed answers 500
-
-
-def feed(base: str, i: int) -> str:
-    """A feed with the post's full text (no second request per source)."""
-    body = (f'<p><a href="https://arxiv.org/abs/2402.{i + 1:05d}">Paper {i}</a> — what the blog '
-            "thought of it.</p>")
-    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
-            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>b</title>'
-            f"<link>{base}/</link><item><title>Post {i}</title><link>{base}/p/{i}.html</link>"
-            "<pubDate>Fri, 19 Jan 2024 09:00:00 GMT</pubDate>"
-            f"<content:encoded><![CDATA[{body}]]></content:encoded></item></channel></rss>")
 
 
 @pytest.mark.slow
@@ -33,7 +22,7 @@ async def test_fifty_sources_on_one_site_get_one_request_at_a_time(tmp_path):
     async with BlogServer() as site:
         site.latency = 0.02
         for i in range(SOURCES):
-            site.add_page(f"/feed{i}.xml", feed(site.url(""), i), "application/rss+xml")
+            site.add_page(f"/feed{i}.xml", one_paper_feed(site.url(""), i), "application/rss+xml")
         site.fail(f"/feed{BROKEN}.xml", status=500)
         body = (f"state_dir = '{tmp_path / 'state'}'\n[crawl]\ndownload_delay_seconds = {DELAY}\n"
                 "concurrency_per_site = 1\ntimeout_seconds = 5.0\nretries = 0\n"

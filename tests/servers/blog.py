@@ -209,6 +209,18 @@ def rss_feed(base: str, items: list[tuple[str, str, str]]) -> str:
             f"<title>blog</title><link>{base}/</link>{entries}</channel></rss>")
 
 
+def one_paper_feed(base: str, i: int) -> str:
+    """Source ``i``'s feed: one post, its full text in the feed (no second request), naming
+    paper 2402.{i + 1:05d} (many sources on one site: the politeness test and bench)."""
+    body = (f'<p><a href="https://arxiv.org/abs/2402.{i + 1:05d}">Paper {i}</a> — what the blog '
+            "thought of it.</p>")
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>b</title>'
+            f"<link>{base}/</link><item><title>Post {i}</title><link>{base}/p/{i}.html</link>"
+            "<pubDate>Fri, 19 Jan 2024 09:00:00 GMT</pubDate>"
+            f"<content:encoded><![CDATA[{body}]]></content:encoded></item></channel></rss>")
+
+
 async def _serve(args: argparse.Namespace) -> None:
     async with BlogServer(args.root, port=args.port) as server:
         print(f"serving {args.root} on {server.url()}", flush=True)
