@@ -116,38 +116,31 @@ def _edit_list(current: list[str], text: str, parse, key) -> list[str] | None:
     return add_items(current, parse(text), key=key, limit=MAX_EXCLUDES)
 
 
-async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _edit_list_setting(update: Update, context: ContextTypes.DEFAULT_TYPE, *, field: str,
+                             parse, key, command: str, arg: str, empty: str) -> None:
+    """``/follow`` and ``/exclude``: edit a list setting from the command's words, then say
+    what it holds (``<command>_usage`` with no words, ``<command>_set`` after a change)."""
     db, _ = deps(context)
     sub = await subscriber(update, context)
     if sub is None:
         return
     lang = sub["lang"]
-    changed = _edit_list(sub["follows"], " ".join(context.args or []), clean_names,
-                         normalize_author)
-    if changed is None:
-        await reply(update, context, i18n.t(lang, "follow_usage", authors=describe_list(
-            sub["follows"], lang, "nobody")))
-        return
-    sub = subs.update_settings(db, sub["chat_id"], follows=changed)
-    await reply(update, context, i18n.t(lang, "follow_set", authors=describe_list(
-        sub["follows"], lang, "nobody")))
+    changed = _edit_list(sub[field], " ".join(context.args or []), parse, key)
+    if changed is not None:
+        sub = subs.update_settings(db, sub["chat_id"], **{field: changed})
+    text = i18n.t(lang, f"{command}_{'usage' if changed is None else 'set'}",
+                  **{arg: describe_list(sub[field], lang, empty)})
+    await reply(update, context, text)
+
+
+async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _edit_list_setting(update, context, field="follows", parse=clean_names,
+                             key=normalize_author, command="follow", arg="authors", empty="nobody")
 
 
 async def exclude(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    db, _ = deps(context)
-    sub = await subscriber(update, context)
-    if sub is None:
-        return
-    lang = sub["lang"]
-    changed = _edit_list(sub["excludes"], " ".join(context.args or []), parse_topics,
-                         str.casefold)
-    if changed is None:
-        await reply(update, context, i18n.t(lang, "exclude_usage", keywords=describe_list(
-            sub["excludes"], lang, "nothing")))
-        return
-    sub = subs.update_settings(db, sub["chat_id"], excludes=changed)
-    await reply(update, context, i18n.t(lang, "exclude_set", keywords=describe_list(
-        sub["excludes"], lang, "nothing")))
+    await _edit_list_setting(update, context, field="excludes", parse=parse_topics,
+                             key=str.casefold, command="exclude", arg="keywords", empty="nothing")
 
 
 # ------------------------------------------------------------------ the buttons
