@@ -6,6 +6,7 @@ with prose of our own; the IDs and titles are real papers'."""
 from __future__ import annotations
 
 from crawler.extract import extract_papers
+from tests.flatten import plain_text
 
 
 def primaries(found) -> list[str | None]:
@@ -288,10 +289,11 @@ def test_an_english_title_with_a_native_gloss_keeps_the_gloss_as_the_blogs_words
              "Agents</strong> - 에이전트를 위한 트리 탐색을 제안합니다.</td><td><a href='https://arxiv.org/abs/2407.01476'>"
              "Paper</a></td></tr><tr><td>2) <strong>Lighthouse Retrieval Heads</strong> - 검색 헤드를 분석합니다."
              "</td><td><a href='https://arxiv.org/abs/2404.15574'>Paper</a></td></tr></table>")
-    found = extract_papers(table, title="주간 논문", lang="ko")
-    assert [(f.title, f.text) for f in found] == [
-        ("Tree Search for Language Model Agents", "에이전트를 위한 트리 탐색을 제안합니다."),
-        ("Lighthouse Retrieval Heads", "검색 헤드를 분석합니다.")]
+    for rendered in (table, plain_text(table)):  # and as text: "1) Title - 설명 | Paper <URL>" rows
+        found = extract_papers(rendered, title="주간 논문", lang="ko")
+        assert [(f.title, f.text) for f in found] == [
+            ("Tree Search for Language Model Agents", "에이전트를 위한 트리 탐색을 제안합니다."),
+            ("Lighthouse Retrieval Heads", "검색 헤드를 분석합니다.")]
 
 
 def test_sub_headings_every_section_repeats_do_not_open_entries():

@@ -160,6 +160,22 @@ def _pre_tables(lines: list[Line]) -> set[int]:
     return out
 
 
+def _two_column_runs(lines: list[Line]) -> set[int]:
+    """Rows of a two-column table rendered as text ("Title - note | Paper <URL>"): one bar
+    between its cells, no outer bars. One such line is a page title ("Post | Blog"); three
+    in a row (a header and two rows at least) are a table."""
+    out: set[int] = set()
+    run: list[int] = []
+    for k, line in enumerate(lines + [Line("")]):
+        if line.hint != "pre" and line.text.count("|") == 1 and " | " in line.text:
+            run.append(k)
+            continue
+        if len(run) >= 3:
+            out.update(run)
+        run = []
+    return out
+
+
 _CUT_URL = re.compile(r"(?:https?://)?(?:www\.)?(?:arxiv\.org|alphaxiv\.org|huggingface\.co)/(?:(?:abs|pdf|html|papers)/?)?(?:\d{1,4}\.?\d{0,4})?$", re.I)
 _URL_REST = re.compile(r"^(?:abs/|pdf/|html/|papers/)?[\w./-]+$")
 
@@ -187,8 +203,9 @@ def tabulate(lines: list[Line]) -> list[Line]:
     table = 0
     prev_row = False
     rows_ok = _pre_tables(lines)
+    two_columns = _two_column_runs(lines)
     for k, line in enumerate(lines):
-        if (line.hint != "pre" or k in rows_ok) and _is_row_text(line.text):
+        if (line.hint != "pre" or k in rows_ok) and _is_row_text(line.text) or k in two_columns:
             if _MD_RULE.match(line.text):
                 continue
             if not prev_row:
