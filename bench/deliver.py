@@ -67,7 +67,7 @@ def wait_up(port: int, proc: subprocess.Popen) -> None:
 
 
 async def deliver(subscribers: int, rate: float, port: int, workdir: Path) -> dict:
-    from bot.app import build_bot
+    from bot.transport import build_bot
     from jobs import store
     from jobs.config import parse_config
     from jobs.steps.deliver import deliver_pending, plan_deliveries

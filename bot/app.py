@@ -22,44 +22,20 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
-    ExtBot,
     MessageHandler,
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot import conversation, groups, handlers, i18n, reader_commands
+from bot.transport import http_request, pool_size, rate_limiter
 from jobs.config import Config
-from jobs.steps.deliver import PacedRateLimiter, Pacer, in_flight_limit
 
 log = logging.getLogger("paperbot.bot")
 
 USER_COMMANDS = ("start", "stop", "lang", "mode", "tz", "topics", "latest", "paper", "top",
                  "saved", "bib", "follow", "exclude", "sources", "settings", "cancel", "help")
 ADMIN_COMMANDS = ("status", "crawl")
-
-
-def rate_limiter(config: Config) -> PacedRateLimiter:
-    """The bot's one pacer (see :mod:`jobs.steps.deliver.pacer`): broadcasts, digests,
-    alerts and command replies share it; a 429 pauses them all, then ramps back."""
-    return PacedRateLimiter(Pacer.from_config(config))
-
-
-def _pool_size(config: Config) -> int:
-    # httpx's pool costs O(connections) per request: size it to the sends in flight.
-    return in_flight_limit(config) + 4
-
-
-def build_bot(*, config: Config, token: str, read_timeout: float | None = None) -> ExtBot:
-    """A paced bot for sending only (``paperbot deliver once``). ``read_timeout``: how
-    long to wait for Telegram's answer (PTB's default, 5 s, when None); a send whose
-    answer does not come in time is *ambiguous*."""
-    request = HTTPXRequest(connection_pool_size=_pool_size(config),
-                           **({"read_timeout": read_timeout} if read_timeout else {}))
-    return ExtBot(token, base_url=config.telegram.api_base_url,
-                  base_file_url=config.telegram.api_base_file_url,
-                  request=request, rate_limiter=rate_limiter(config))
 
 
 def build_application(*, config: Config, token: str, db: sqlite_utils.Database) -> Application:
@@ -70,7 +46,8 @@ def build_application(*, config: Config, token: str, db: sqlite_utils.Database) 
         .base_url(config.telegram.api_base_url)
         .base_file_url(config.telegram.api_base_file_url)
         .rate_limiter(rate_limiter(config))
-        .connection_pool_size(_pool_size(config))
+        .request(http_request(pool_size=pool_size(config)))
+        .get_updates_request(http_request(pool_size=1))
         .build()
     )
     app.bot_data["db"] = db

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from bot.app import build_bot
+from bot.transport import build_bot
 from jobs import store
 from jobs.steps.deliver import (
     announce_alerts,

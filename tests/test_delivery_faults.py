@@ -16,7 +16,7 @@ import logging
 import socket
 from collections import Counter
 
-from bot.app import build_bot
+from bot.transport import build_bot
 from jobs import store
 from jobs.steps.deliver import announce_alerts, deliver_pending, plan_deliveries, send_alerts
 from jobs.store import delivery as ledger

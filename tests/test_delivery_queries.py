@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bot.app import build_bot
+from bot.transport import build_bot
 from jobs.service import health
 from jobs.steps.deliver import (
     announce_alerts,

@@ -124,6 +124,20 @@ def test_each_command_module_imports_alone():
         assert set(out.stdout.split()) <= {leaf, CONTEXT}, (leaf, out.stdout)
 
 
+def test_the_send_only_bot_loads_no_command_handler():
+    """``paperbot deliver once`` sends with ``bot.transport.build_bot``: building it and
+    the delivery step loads none of the bot's command handlers (memory of every run)."""
+    code = ("import sys\nimport bot.transport, jobs.steps.deliver\n"
+            "print(' '.join(m for m in sys.modules if m.startswith('bot.')))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    loaded = set(out.stdout.split())
+    assert "bot.transport" in loaded
+    assert not loaded & {"bot.app", "bot.handlers", "bot.reader_commands", "bot.paper_commands",
+                         "bot.conversation", "bot.groups"}, loaded
+
+
 def help_commands(text: str) -> dict[str, str]:
     """The ``Commands:`` section of a --help (it ends at the first blank line)."""
     section = text.split("Commands:\n", 1)[1].split("\n\n", 1)[0]

@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from bot.app import build_bot
+from bot.transport import build_bot
 from jobs import store
 from jobs.clients.llm import build_client
 from jobs.config import Secrets

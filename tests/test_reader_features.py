@@ -11,7 +11,7 @@ import re
 import bibtexparser
 import pytest
 
-from bot.app import build_bot
+from bot.transport import build_bot
 from crawler.models import FoundPaper, Post
 from jobs import store
 from jobs.steps.deliver import deliver_pending, plan_deliveries, send_due_digests

@@ -52,7 +52,7 @@ def deliver_once(ctx: Context) -> None:
 
 
 async def _deliver_once(ctx: Context, token: str):
-    from bot.app import build_bot
+    from bot.transport import build_bot
     from jobs.steps.deliver import (
         announce_alerts,
         deliver_pending,
