@@ -9,7 +9,7 @@ import asyncio
 import logging
 import time
 
-from bot.app import build_bot
+from bot.transport import build_bot
 from jobs.steps.deliver import Pacer, broadcast_limit, deliver_pending, plan_deliveries
 from tests.bot_fixtures import TOKEN, add_subscribers, make_config, running_app, seed_paper
 from tests.servers.telegram import SlidingWindow, TelegramStub
@@ -66,6 +66,28 @@ def test_no_catch_up_burst_after_idle_or_a_late_loop():
     assert after[1] - after[0] >= 0.0  # at most one early send (the GCRA tolerance) …
     assert sum(1 for t in after if t < after[0] + 0.05) <= 6  # … never a burst
     assert busiest_second(after) <= 94
+
+
+def test_per_chat_gaps_hold_and_a_broadcast_remembers_only_the_last_gap():
+    clock = Clock()
+    pacer = Pacer(100, per_chat=1.0, group_per_minute=20, clock=clock)
+    pacer.chat_take(-1001, clock.t)  # a group: 20 a minute, 3 s apart
+    pacer.chat_take(7, clock.t)
+    clock.t += 0.5
+    assert pacer.chat_wait(7, clock.t) == 0.5  # a private chat: 1 s apart
+    assert pacer.chat_wait(-1001, clock.t) == 2.5
+    assert pacer.chat_wait(8, clock.t) == 0.0
+    # a 10,000-chat broadcast at the pacer's pace: what it remembers is the chats of
+    # the last gap, not its audience
+    remembered = 0
+    for chat_id in range(10_000, 20_000):
+        clock.t += pacer.wait(clock.t)
+        pacer.take(clock.t)
+        pacer.chat_take(chat_id, clock.t)
+        remembered = max(remembered, len(pacer.chat_next))
+    assert remembered <= 3 * 100  # rate × the longest gap (the group's, at the front)
+    assert pacer.chat_wait(19_999, clock.t) == 1.0  # the latest ones are still held
+    assert pacer.chat_wait(-1001, clock.t) == 0.0
 
 
 def test_429_pauses_exactly_retry_after_then_ramps_back():

@@ -36,7 +36,7 @@ import asyncio
 import logging
 import math
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -102,7 +102,9 @@ class Pacer:
         self.round_trip = 0.0  # moving average of the counted requests' answer times
         self.pause_until = 0.0
         self.ramp_seconds = MIN_RAMP_SECONDS
-        self.chat_next: dict[Any, float] = {}
+        # chat → when it may get its next message, oldest send first: only the chats of
+        # the last gap are kept (a broadcast's memory is its rate × gap, not its audience)
+        self.chat_next: OrderedDict[Any, float] = OrderedDict()
         self.floods = 0
 
     @classmethod
@@ -182,9 +184,12 @@ class Pacer:
         gap = self.group_gap if group else self.private_gap
         if gap <= 0:
             return
-        if len(self.chat_next) > 20_000:  # forget chats whose gap is over
-            self.chat_next = {c: t for c, t in self.chat_next.items() if t > now}
         self.chat_next[chat_id] = now + gap
+        self.chat_next.move_to_end(chat_id)
+        # forget chats whose gap is over; the front is the oldest send, so a group's longer
+        # gap there delays forgetting the private chats behind it by one gap at most
+        while next(iter(self.chat_next.values())) <= now:
+            self.chat_next.popitem(last=False)
 
     # -- waiting ----------------------------------------------------------------------
     async def acquire(self) -> None:
