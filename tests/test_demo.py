@@ -49,3 +49,27 @@ def test_the_demo_runs_offline_and_prints_its_report(tmp_path):
     authors = dict(db_rows(db, "select arxiv_id, authors from papers"))
     assert json.loads(authors["2401.10774"])[0] == "Tianle Cai"
     assert all(json.loads(a) for a in authors.values())
+
+
+CRAWL_AND_REPORT = """
+import json, sys
+from jobs.config import load_config, load_secrets
+from jobs.steps.crawl import crawl_once
+config = load_config(sys.argv[1], env={})  # its state_dir is relative: under the cwd
+results = crawl_once(config, sources=config.sources,
+                     secrets=load_secrets({"OPENAI_API_KEY": "sk-test-key"}))
+print(json.dumps({"papers": sum(len(r.papers_new) for r in results),
+                  "openai_loaded": "openai" in sys.modules}))
+"""
+
+
+def test_a_crawl_with_the_model_assist_off_loads_no_openai_client(tmp_path):
+    """The crawl child imports the OpenAI library (22 MB) only for ``[resolve] use_llm``:
+    with it off (the default) and a key present, the demo blog's papers are found without."""
+    out = subprocess.run([sys.executable, "-c", CRAWL_AND_REPORT,
+                          str(REPO / "examples" / "paperbot.toml")],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["papers"] >= len(DEMO_IDS)
+    assert report["openai_loaded"] is False
