@@ -7,6 +7,7 @@ newlines. Pure, no I/O."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..arxiv_ids import is_arxiv_link, parse_arxiv_id
@@ -145,35 +146,33 @@ def _is_row_text(text: str) -> bool:
     return text.count("|") >= 2 or (text.count("|") == 1 and (text.startswith("|") or text.endswith("|")))
 
 
-def _pre_tables(lines: list[Line]) -> set[int]:
-    """Preformatted lines that are rows of a text table: runs of three or more lines with
-    column bars (a shell pipeline in a code block is one line, not a run)."""
+def _runs_of_three(lines: list[Line], is_row: Callable[[Line], bool]) -> set[int]:
+    """The lines in runs of three or more consecutive rows (one row alone is no table)."""
     out: set[int] = set()
     run: list[int] = []
     for k, line in enumerate(lines + [Line("")]):
-        if line.hint == "pre" and (_is_row_text(line.text) or _MD_RULE.match(line.text)):
+        if is_row(line):
             run.append(k)
             continue
         if len(run) >= 3:
             out.update(run)
         run = []
     return out
+
+
+def _pre_tables(lines: list[Line]) -> set[int]:
+    """Preformatted lines that are rows of a text table: runs of three or more lines with
+    column bars (a shell pipeline in a code block is one line, not a run)."""
+    return _runs_of_three(lines, lambda line: line.hint == "pre" and (
+        _is_row_text(line.text) or bool(_MD_RULE.match(line.text))))
 
 
 def _two_column_runs(lines: list[Line]) -> set[int]:
     """Rows of a two-column table rendered as text ("Title - note | Paper <URL>"): one bar
     between its cells, no outer bars. One such line is a page title ("Post | Blog"); three
     in a row (a header and two rows at least) are a table."""
-    out: set[int] = set()
-    run: list[int] = []
-    for k, line in enumerate(lines + [Line("")]):
-        if line.hint != "pre" and line.text.count("|") == 1 and " | " in line.text:
-            run.append(k)
-            continue
-        if len(run) >= 3:
-            out.update(run)
-        run = []
-    return out
+    return _runs_of_three(lines, lambda line: (
+        line.hint != "pre" and line.text.count("|") == 1 and " | " in line.text))
 
 
 _CUT_URL = re.compile(r"(?:https?://)?(?:www\.)?(?:arxiv\.org|alphaxiv\.org|huggingface\.co)/(?:(?:abs|pdf|html|papers)/?)?(?:\d{1,4}\.?\d{0,4})?$", re.I)
