@@ -15,14 +15,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 import sqlite_utils
 
 from jobs import store
 from jobs.store import arxiv as arxiv_store
 from jobs.store import summaries as sstore
+
+if TYPE_CHECKING:
+    import openai
 
 log = logging.getLogger("jobs.resolve")
 
@@ -88,6 +90,8 @@ class TitleAssist:
             log.warning("LLM token budget for today is spent: entry %r left to arXiv alone", title)
             return []
         self.calls += 1
+        import openai  # loaded by build_assist (or the caller that made the client)
+
         try:
             resp = self.client.chat.completions.create(
                 model=self.model, messages=messages(title, text),
@@ -115,6 +119,8 @@ def build_assist(config: Any, secrets: Any, db: sqlite_utils.Database) -> TitleA
     if not (secrets.openai_api_key or base_url):
         log.warning("[resolve] use_llm is on but no model is configured: not used")
         return None
+    import openai  # 22 MB: only the crawls that use the model load it (use_llm is off by default)
+
     client = openai.OpenAI(api_key=secrets.openai_api_key or "no-key", base_url=base_url or None,
                            timeout=config.llm.timeout_seconds, max_retries=config.llm.max_retries)
     return TitleAssist(client, db, model=config.llm.model,

@@ -162,13 +162,10 @@ def crawl_once(config: Config, *, sources: Sequence[Source], since: str | None =
         _run_spiders(config, runs, since, progress, budget=FETCH_SHARE * (deadline - time.monotonic()))
     from jobs.clients.arxiv import ArxivClient
     from jobs.clients.scholar import build_fallbacks
+    from jobs.resolve.assist import build_assist
 
     fallbacks = build_fallbacks(config.resolve, user_agent=config.crawl.user_agent, env=dict(os.environ))
-    assist = None
-    if secrets is not None and config.resolve.use_llm:  # off by default: openai is 22 MB
-        from jobs.resolve.assist import build_assist
-
-        assist = build_assist(config, secrets, db)
+    assist = build_assist(config, secrets, db) if secrets is not None else None
     with ArxivClient.from_config(config.arxiv, user_agent=config.crawl.user_agent) as arxiv:
         new_by_source = extract_pending(db, arxiv=arxiv, arxiv_config=config, fallbacks=fallbacks,
                                         assist=assist, deadline=deadline)
