@@ -75,6 +75,16 @@ class BotMethods(BotApiWire):
             return None, self.error(400, "Bad Request: message is too long")
         return visible, None
 
+    def _record(self, msg: Sent, into: list[Sent], stat: str, *, shown: bool = True) -> None:
+        """Keep what was accepted, count it, wake the tests waiting for it; ``shown``: it
+        is now what the chat shows under its message id (what later edits compare with)."""
+        into.append(msg)
+        if shown:
+            self.current[(msg.chat_id, msg.message_id)] = msg
+        self.stats[stat] += 1
+        if self._sent_event is not None:
+            self._sent_event.set()
+
     def _message(self, chat_id: Any, message_id: int, visible: str) -> dict:
         if isinstance(chat_id, str):
             chat = {"id": -1000000000000 - abs(hash(chat_id)) % 10**9, "type": "channel",
@@ -121,11 +131,7 @@ class BotMethods(BotApiWire):
                    message_id=self._new_message_id(), reply_markup=markup,
                    link_preview_options=self._json_field(params.get("link_preview_options")),
                    at=time.monotonic())
-        self.sent.append(msg)
-        self.current[(chat_id, msg.message_id)] = msg
-        self.stats["sent"] += 1
-        if self._sent_event is not None:
-            self._sent_event.set()
+        self._record(msg, self.sent, "sent")
         delay = self.late_chats.get(chat_id) or (self.late.popleft() if self.late else 0.0)
         if delay:  # delivered; the answer comes after the client stopped waiting for it
             self.stats["late_answers"] += 1
@@ -151,11 +157,7 @@ class BotMethods(BotApiWire):
         msg = Sent(chat_id=chat_id, text=params["text"], parse_mode=parse_mode, visible=visible,
                    message_id=message_id, method="editMessageText", reply_markup=markup,
                    at=time.monotonic())
-        self.edits.append(msg)
-        self.current[(chat_id, message_id)] = msg
-        self.stats["edits"] += 1
-        if self._sent_event is not None:
-            self._sent_event.set()
+        self._record(msg, self.edits, "edits")
         return self.ok(self._message(chat_id, message_id, visible))
 
     NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and "
@@ -178,11 +180,7 @@ class BotMethods(BotApiWire):
             return self.error(400, self.NOT_MODIFIED)
         msg = dataclasses.replace(shown, method="editMessageReplyMarkup", reply_markup=markup,
                                   at=time.monotonic())
-        self.markup_edits.append(msg)
-        self.current[(chat_id, message_id)] = msg
-        self.stats["markup_edits"] += 1
-        if self._sent_event is not None:
-            self._sent_event.set()
+        self._record(msg, self.markup_edits, "markup_edits")
         result = self._message(chat_id, message_id, shown.visible)
         if markup:
             result["reply_markup"] = markup
@@ -212,10 +210,7 @@ class BotMethods(BotApiWire):
         msg = Sent(chat_id=chat_id, text=caption, parse_mode=parse_mode, visible=visible,
                    message_id=self._new_message_id(), method="sendDocument",
                    at=time.monotonic(), document=(filename or "document", content))
-        self.sent.append(msg)
-        self.stats["documents"] += 1
-        if self._sent_event is not None:
-            self._sent_event.set()
+        self._record(msg, self.sent, "documents", shown=False)
         result = self._message(chat_id, msg.message_id, visible)
         del result["text"]
         result["document"] = {"file_name": filename, "mime_type": "application/octet-stream",
